@@ -1,0 +1,36 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, progressive.delivery maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Errors of the release domain: each names what is wrong and how to fix it."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ReleaseError(Exception):
+    """A release cannot proceed; the message says why and what to do. Nothing was written."""
+
+    def __init__(self, message, field=None, details=None):
+        super(ReleaseError, self).__init__(message)
+        self.message = message
+        self.field = field
+        self.details = details or {}
+
+    def __str__(self):
+        return self.message
+
+
+class InvalidArgument(ReleaseError):
+    """An option value is wrong; `field` names the option."""
+
+    def __init__(self, field, message):
+        super(InvalidArgument, self).__init__("%s: %s" % (field, message), field=field)
+
+
+class LockHeld(ReleaseError):
+    """Another run holds the app's release lock."""
+
+
+class CanaryFailed(ReleaseError):
+    """The canary's pods report a failure (crash loop, image pull error, deadline exceeded)."""
