@@ -1,0 +1,86 @@
+"""Events as client-go's EventRecorder writes them (core/v1 Event, aggregated by count).
+
+A repeated event (same source, object, type, reason and message) is not created again: its
+`count` goes up and `lastTimestamp` moves, exactly what `kubectl describe` shows as
+"(x4 over 2m)".
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+
+from ..errors import ApiError
+
+log = logging.getLogger("fleetsim.events")
+
+# client-go keeps the last 4096 distinct events per recorder for aggregation.
+CACHE_SIZE = 4096
+
+
+class EventRecorder:
+    def __init__(self, api, clock):
+        self.api = api
+        self.clock = clock
+        self._seen: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
+
+    def event(self, obj: dict, event_type: str, reason: str, message: str, *, component: str,
+              host: str | None = None, field_path: str | None = None) -> None:
+        meta = obj.get("metadata") or {}
+        namespace = meta.get("namespace") or "default"
+        involved = {
+            "kind": obj.get("kind"),
+            "namespace": meta.get("namespace"),
+            "name": meta.get("name"),
+            "uid": meta.get("uid"),
+            "apiVersion": obj.get("apiVersion"),
+            "resourceVersion": meta.get("resourceVersion"),
+        }
+        if not meta.get("namespace"):
+            involved.pop("namespace")
+        if field_path:
+            involved["fieldPath"] = field_path
+        now = self.clock.timestamp()
+        key = (component, host, involved["kind"], namespace, involved["name"], involved["uid"], field_path,
+               event_type, reason, message)
+        try:
+            known = self._seen.get(key)
+            if known is not None:
+                self._seen.move_to_end(key)
+                try:
+                    current = self.api.get("events", known[0], known[1])
+                except ApiError as exc:
+                    if exc.code != 404:
+                        raise
+                    current = None
+                if current is not None:
+                    current["count"] = int(current.get("count") or 1) + 1
+                    current["lastTimestamp"] = now
+                    self.api.update("events", current)
+                    return
+            source = {"component": component}
+            if host:
+                source["host"] = host
+            name = f"{meta.get('name')}.{time.time_ns():x}"
+            body = {
+                "apiVersion": "v1",
+                "kind": "Event",
+                "metadata": {"name": name, "namespace": namespace},
+                "involvedObject": involved,
+                "reason": reason,
+                "message": message,
+                "source": source,
+                "firstTimestamp": now,
+                "lastTimestamp": now,
+                "count": 1,
+                "type": event_type,
+                "eventTime": None,
+                "reportingComponent": component,
+                "reportingInstance": host or "",
+            }
+            self.api.create("events", body, namespace=namespace)
+            self._seen[key] = (namespace, name)
+            if len(self._seen) > CACHE_SIZE:
+                self._seen.popitem(last=False)
+        except ApiError as exc:  # e.g. the namespace is terminating: the real recorder drops it too
+            log.debug("dropping event %s %s on %s/%s: %s", reason, message, namespace, meta.get("name"), exc)
