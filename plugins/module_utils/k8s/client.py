@@ -1,0 +1,446 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, progressive.delivery maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A small Kubernetes REST client that speaks plain dicts.
+
+Connection settings come from the ``kubernetes`` client's configuration loading (kubeconfig file or
+dict, contexts, exec/token plugins, in-cluster service account); requests go straight to the REST
+API with JSON bodies, so there is no model deserialisation and no discovery round-trip for the
+built-in kinds a progressive rollout touches.
+
+Auth precedence: module argument > ``K8S_AUTH_*`` environment variable > kubeconfig.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import time
+import traceback
+from urllib.parse import quote, urlencode, urlsplit
+
+from ansible.module_utils.parsing.convert_bool import boolean
+
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.args import AUTH_ENV_VARS
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import (
+    K8sApiError,
+    K8sConfigError,
+    K8sNotFoundError,
+    describe_object,
+    error_from_exception,
+    error_from_status,
+)
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.retry import call_with_retries
+
+try:
+    import urllib3
+    from kubernetes import client as k8s_client
+    from kubernetes import config as k8s_config
+    from kubernetes.config.config_exception import ConfigException
+    HAS_KUBERNETES = True
+    KUBERNETES_IMPORT_ERROR = None
+except ImportError:
+    HAS_KUBERNETES = False
+    KUBERNETES_IMPORT_ERROR = traceback.format_exc()
+
+USER_AGENT = "progressive.delivery/0.1.0"
+
+# (apiVersion, kind) -> (plural, namespaced) for the kinds known without asking the API server.
+BUILTIN_RESOURCES = {
+    ("v1", "Namespace"): ("namespaces", False),
+    ("v1", "Node"): ("nodes", False),
+    ("v1", "Pod"): ("pods", True),
+    ("v1", "Service"): ("services", True),
+    ("v1", "Endpoints"): ("endpoints", True),
+    ("v1", "ConfigMap"): ("configmaps", True),
+    ("v1", "Secret"): ("secrets", True),
+    ("v1", "Event"): ("events", True),
+    ("v1", "ServiceAccount"): ("serviceaccounts", True),
+    ("events.k8s.io/v1", "Event"): ("events", True),
+    ("apps/v1", "Deployment"): ("deployments", True),
+    ("apps/v1", "ReplicaSet"): ("replicasets", True),
+    ("apps/v1", "DaemonSet"): ("daemonsets", True),
+    ("apps/v1", "StatefulSet"): ("statefulsets", True),
+    ("apps/v1", "ControllerRevision"): ("controllerrevisions", True),
+    ("discovery.k8s.io/v1", "EndpointSlice"): ("endpointslices", True),
+    ("coordination.k8s.io/v1", "Lease"): ("leases", True),
+    ("apiextensions.k8s.io/v1", "CustomResourceDefinition"): ("customresourcedefinitions", False),
+}
+
+PATCH_CONTENT_TYPES = {
+    "merge": "application/merge-patch+json",
+    "strategic": "application/strategic-merge-patch+json",
+    "json": "application/json-patch+json",
+    "apply": "application/apply-patch+yaml",
+}
+
+# Reads and idempotent writes are retried on transient failures; a create is retried only when the
+# request provably never reached the server.
+DEFAULT_RETRY_ATTEMPTS = 3
+DEFAULT_REQUEST_TIMEOUT = 60
+
+
+def resolve_auth(params, environ=None):
+    """Return the auth settings to use: each option from ``params``, else its K8S_AUTH_* variable."""
+    environ = os.environ if environ is None else environ
+    resolved = {}
+    for option, env_name in AUTH_ENV_VARS.items():
+        value = params.get(option)
+        if value is None and environ.get(env_name) not in (None, ""):
+            value = environ[env_name]
+            if option == "validate_certs":
+                try:
+                    value = boolean(value, strict=True)
+                except TypeError:
+                    raise K8sConfigError(
+                        "%s=%r is not a boolean; set it to true or false." % (env_name, value),
+                        None, "BadEnvironment")
+        resolved[option] = value
+    return resolved
+
+
+def _kubeconfig_path(path):
+    expanded = os.path.expanduser(os.path.expandvars(path))
+    # KUBECONFIG may list several files; the kubernetes loader merges them.
+    missing = [p for p in expanded.split(os.pathsep) if p and not os.path.exists(p)]
+    if missing:
+        raise K8sConfigError(
+            "kubeconfig file %s does not exist. Fix the kubeconfig option / K8S_AUTH_KUBECONFIG, or pass the "
+            "kubeconfig as a dict." % ", ".join(missing), None, "KubeconfigMissing")
+    return expanded
+
+
+def _default_kubeconfig(environ):
+    path = environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
+    return path if all(os.path.exists(p) for p in path.split(os.pathsep) if p) else None
+
+
+def _context_names(kubeconfig):
+    if isinstance(kubeconfig, dict):
+        return [c.get("name") for c in kubeconfig.get("contexts") or []], kubeconfig.get("current-context")
+    try:
+        contexts, active = k8s_config.list_kube_config_contexts(kubeconfig)
+        return [c.get("name") for c in contexts], (active or {}).get("name")
+    except Exception:  # the loader itself reports the real problem below
+        return [], None
+
+
+def build_configuration(auth, environ=None):
+    """Build a ``kubernetes.client.Configuration`` from resolved auth; return (configuration, context label)."""
+    if not HAS_KUBERNETES:
+        raise K8sConfigError("the 'kubernetes' Python library is not installed; pip install kubernetes", None,
+                             "MissingLibrary")
+    environ = os.environ if environ is None else environ
+    configuration = k8s_client.Configuration()
+    kubeconfig = auth.get("kubeconfig")
+    context = auth.get("context")
+    label = None
+    explicit_endpoint = auth.get("host") and not kubeconfig and not context
+
+    if isinstance(kubeconfig, str) and kubeconfig.strip().startswith("{"):
+        try:
+            kubeconfig = json.loads(kubeconfig)
+        except ValueError:
+            raise K8sConfigError("kubeconfig looks like JSON but does not parse; pass a path or a dict.", None,
+                                 "KubeconfigInvalid")
+    if kubeconfig is not None and not isinstance(kubeconfig, (dict, str)):
+        raise K8sConfigError("kubeconfig must be a file path or a dict, got %s." % type(kubeconfig).__name__,
+                             None, "KubeconfigInvalid")
+    if kubeconfig is None and not explicit_endpoint:
+        kubeconfig = _default_kubeconfig(environ)
+
+    try:
+        if isinstance(kubeconfig, dict):
+            k8s_config.load_kube_config_from_dict(kubeconfig, context=context, client_configuration=configuration,
+                                                  persist_config=False)
+        elif kubeconfig:
+            kubeconfig = _kubeconfig_path(kubeconfig)
+            k8s_config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration,
+                                        persist_config=False)
+        elif not explicit_endpoint:
+            if not environ.get("KUBERNETES_SERVICE_HOST"):
+                raise K8sConfigError(
+                    "no cluster to talk to: no kubeconfig (~/.kube/config, KUBECONFIG), no host and not running "
+                    "in a pod. Set kubeconfig (or K8S_AUTH_KUBECONFIG), or host and api_key.", None, "NoCluster")
+            k8s_config.load_incluster_config(client_configuration=configuration)
+            label = "in-cluster"
+    except ConfigException as err:
+        names, active = _context_names(kubeconfig) if kubeconfig else ([], None)
+        hint = ("; contexts in it: %s" % ", ".join(n for n in names if n)) if names else ""
+        raise K8sConfigError(
+            "cannot use context '%s' of kubeconfig %s: %s%s. Set context to one that exists." % (
+                context or active or "<current>", "<dict>" if isinstance(kubeconfig, dict) else kubeconfig,
+                err, hint), None, "KubeconfigInvalid")
+
+    if kubeconfig and label is None:
+        label = context or _context_names(kubeconfig)[1]
+
+    # Explicit settings override whatever the kubeconfig said.
+    if auth.get("host"):
+        configuration.host = auth["host"].rstrip("/")
+    if auth.get("api_key"):
+        key = auth["api_key"]
+        token = key if key.lower().startswith("bearer ") else "Bearer " + key
+        # Newer kubernetes clients read "BearerToken", older ones "authorization".
+        configuration.api_key = {"BearerToken": token, "authorization": token}
+        configuration.api_key_prefix = {}
+        # The kubeconfig loader's refresh hook would put the kubeconfig user's token back.
+        configuration.refresh_api_key_hook = None
+    if auth.get("validate_certs") is not None:
+        configuration.verify_ssl = bool(auth["validate_certs"])
+    if auth.get("ca_cert"):
+        configuration.ssl_ca_cert = os.path.expanduser(auth["ca_cert"])
+    if auth.get("client_cert"):
+        configuration.cert_file = os.path.expanduser(auth["client_cert"])
+    if auth.get("client_key"):
+        configuration.key_file = os.path.expanduser(auth["client_key"])
+    if auth.get("proxy"):
+        configuration.proxy = auth["proxy"]
+    for option, attr in (("ca_cert", "ssl_ca_cert"), ("client_cert", "cert_file"), ("client_key", "key_file")):
+        path = getattr(configuration, attr, None)
+        if auth.get(option) and not os.path.exists(path):
+            raise K8sConfigError("%s file %s does not exist; fix the %s option or %s." % (
+                option, path, option, AUTH_ENV_VARS[option]), None, "FileMissing")
+    return configuration, label or urlsplit(configuration.host).netloc or configuration.host
+
+
+def _cache_key(auth):
+    return json.dumps(auth, sort_keys=True, default=str)
+
+
+_CLIENTS = {}
+
+
+def get_client(params, environ=None):
+    """One K8sClient per distinct (kubeconfig, context, host, credentials, ...) within a process."""
+    auth = resolve_auth(params, environ)
+    key = _cache_key(auth)
+    if key not in _CLIENTS:
+        configuration, label = build_configuration(auth, environ)
+        _CLIENTS[key] = K8sClient(configuration, label)
+    return _CLIENTS[key]
+
+
+def _api_prefix(api_version):
+    return "/api/v1" if api_version == "v1" else "/apis/" + api_version.strip("/")
+
+
+class K8sClient:
+    """Plain-dict CRUD + watch against one cluster. Errors are raised as K8sApiError subclasses."""
+
+    def __init__(self, configuration, context, pool_manager=None, retry_attempts=DEFAULT_RETRY_ATTEMPTS,
+                 request_timeout=DEFAULT_REQUEST_TIMEOUT, sleep=time.sleep):
+        self.configuration = configuration
+        self._context = context
+        if pool_manager is None:
+            # The kubernetes client's REST layer builds the pool with the right TLS, client-cert and proxy settings.
+            pool_manager = k8s_client.ApiClient(configuration).rest_client.pool_manager
+        self._pool = pool_manager
+        self.retry_attempts = retry_attempts
+        self.request_timeout = request_timeout
+        self._sleep = sleep
+        self._discovered = {}
+
+    @property
+    def context(self):
+        """The context (or host) name used in messages."""
+        return self._context
+
+    @property
+    def host(self):
+        return self.configuration.host
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _headers(self, content_type=None):
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        # auth_settings() runs token refresh hooks (exec plugins, expiring service-account tokens) and knows
+        # where this kubernetes client version keeps the token ("BearerToken" or "authorization").
+        for setting in self.configuration.auth_settings().values():
+            if setting.get("in") == "header" and setting.get("value"):
+                key = setting["key"]
+                headers["Authorization" if key.lower() == "authorization" else key] = setting["value"]
+        if content_type:
+            headers["Content-Type"] = content_type
+        return headers
+
+    def _send(self, method, path, query=None, body=None, content_type=None, target="", action="", stream=False,
+              timeout=None):
+        url = self.configuration.host.rstrip("/") + path
+        query = [(k, v) for k, v in (query or []) if v is not None]
+        if query:
+            url += "?" + urlencode(query)
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode("utf-8")
+            content_type = content_type or "application/json"
+        if stream:
+            read_timeout = (timeout or 0) + 30 if timeout else None
+            tmo = urllib3.Timeout(connect=min(15, self.request_timeout), read=read_timeout)
+        else:
+            tmo = urllib3.Timeout(connect=min(15, self.request_timeout), read=timeout or self.request_timeout)
+        try:
+            resp = self._pool.request(method, url, body=data, headers=self._headers(content_type),
+                                      preload_content=False, timeout=tmo, retries=False)
+        except Exception as err:  # urllib3 / socket / ssl failures: classified below
+            raise error_from_exception(err, self._context, self.configuration.host, target, action)
+        if resp.status >= 400:
+            try:
+                payload = resp.read()
+            except Exception:
+                payload = b""
+            resp.release_conn()
+            raise error_from_status(resp.status, payload, self._context, target, action)
+        if stream:
+            return resp
+        try:
+            payload = resp.read()
+        except Exception as err:
+            raise error_from_exception(err, self._context, self.configuration.host, target, action)
+        finally:
+            resp.release_conn()
+        if not payload:
+            return {}
+        try:
+            return json.loads(payload)
+        except ValueError:
+            raise K8sApiError("%s %s on context '%s': the API server answered with non-JSON content; check that "
+                              "host points at a Kubernetes API server." % (action, target, self._context),
+                              resp.status, "BadResponse", {"body": payload[:200].decode("utf-8", "replace")})
+
+    def _call(self, method, path, retry, **kwargs):
+        attempts = self.retry_attempts if retry else 1
+        retry_if = None if retry != "refused-only" else (lambda err: err.reason == "ConnectionRefused")
+        return call_with_retries(lambda: self._send(method, path, **kwargs), attempts=attempts, sleep=self._sleep,
+                                 retry_if=retry_if)
+
+    def resource(self, api_version, kind):
+        """(plural, namespaced) for a kind: from the built-in table, else one cached discovery call."""
+        known = BUILTIN_RESOURCES.get((api_version, kind))
+        if known:
+            return known
+        if api_version not in self._discovered:
+            doc = self._call("GET", _api_prefix(api_version), True, target="API group %s" % api_version,
+                             action="discover")
+            self._discovered[api_version] = doc.get("resources") or []
+        for res in self._discovered[api_version]:
+            if res.get("kind") == kind and "/" not in res.get("name", ""):
+                return res["name"], bool(res.get("namespaced"))
+        raise K8sNotFoundError(
+            "kind %s is not served by %s on context '%s'. Install its CRD or fix apiVersion/kind." % (
+                kind, api_version, self._context), 404, "NotFound", {"api_version": api_version, "kind": kind})
+
+    def path(self, api_version, kind, namespace=None, name=None, subresource=None):
+        plural, namespaced = self.resource(api_version, kind)
+        parts = [_api_prefix(api_version)]
+        if namespaced and namespace:
+            parts.append("/namespaces/" + quote(namespace, safe=""))
+        elif namespaced and name:
+            raise K8sConfigError("%s is namespaced: set namespace." % describe_object(kind, None, name), None,
+                                 "NamespaceRequired")
+        parts.append("/" + plural)
+        if name:
+            parts.append("/" + quote(name, safe=""))
+        if subresource:
+            parts.append("/" + subresource.strip("/"))
+        return "".join(parts)
+
+    @staticmethod
+    def _identity(obj):
+        if not isinstance(obj, dict) or not obj.get("apiVersion") or not obj.get("kind"):
+            raise K8sConfigError("the object needs apiVersion and kind (got %s)." % (
+                sorted(obj) if isinstance(obj, dict) else type(obj).__name__), None, "BadObject")
+        meta = obj.get("metadata") or {}
+        return obj["apiVersion"], obj["kind"], meta.get("namespace"), meta.get("name")
+
+    # -- the API the modules use ------------------------------------------------------------------
+
+    def get(self, api_version, kind, namespace, name):
+        """The object, or None when it does not exist."""
+        target = describe_object(kind, namespace, name)
+        path = self.path(api_version, kind, namespace, name)  # an unknown kind must raise, not look absent
+        try:
+            return self._call("GET", path, True, target=target, action="get")
+        except K8sNotFoundError:
+            return None
+
+    def list(self, api_version, kind, namespace=None, label_selector=None, field_selector=None):
+        """The XList body: items plus metadata.resourceVersion (usable to start a watch)."""
+        query = [("labelSelector", label_selector), ("fieldSelector", field_selector)]
+        return self._call("GET", self.path(api_version, kind, namespace), True, query=query,
+                          target=describe_object(kind, namespace), action="list")
+
+    def create(self, obj, dry_run=False, field_manager=None):
+        api_version, kind, namespace, name = self._identity(obj)
+        query = [("dryRun", "All" if dry_run else None), ("fieldManager", field_manager)]
+        return self._call("POST", self.path(api_version, kind, namespace), "refused-only", query=query, body=obj,
+                          target=describe_object(kind, namespace, name or "(generateName)"), action="create")
+
+    def replace(self, obj, dry_run=False, field_manager=None):
+        """PUT; a stale metadata.resourceVersion raises K8sConflictError."""
+        api_version, kind, namespace, name = self._identity(obj)
+        query = [("dryRun", "All" if dry_run else None), ("fieldManager", field_manager)]
+        return self._call("PUT", self.path(api_version, kind, namespace, name), True, query=query, body=obj,
+                          target=describe_object(kind, namespace, name), action="replace")
+
+    def patch(self, api_version, kind, namespace, name, body, patch_type="merge", dry_run=False, subresource=None,
+              field_manager=None, force=None):
+        """patch_type: merge | strategic | json (a list of operations) | apply (server-side apply)."""
+        if patch_type not in PATCH_CONTENT_TYPES:
+            raise K8sConfigError("patch_type %r is not one of %s." % (patch_type, ", ".join(PATCH_CONTENT_TYPES)),
+                                 None, "BadPatchType")
+        if patch_type == "apply" and not field_manager:
+            raise K8sConfigError("server-side apply needs a field_manager.", None, "BadPatchType")
+        query = [("dryRun", "All" if dry_run else None), ("fieldManager", field_manager),
+                 ("force", ("true" if force else "false") if force is not None else None)]
+        target = describe_object(kind, namespace, name) + ((" (%s)" % subresource) if subresource else "")
+        return self._call("PATCH", self.path(api_version, kind, namespace, name, subresource), True, query=query,
+                          body=body, content_type=PATCH_CONTENT_TYPES[patch_type], target=target, action="patch")
+
+    def delete(self, api_version, kind, namespace, name, propagation_policy="Background", dry_run=False):
+        """The deleted object (or a Status), or None when it was already gone."""
+        body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation_policy}
+        query = [("dryRun", "All" if dry_run else None)]
+        path = self.path(api_version, kind, namespace, name)
+        try:
+            return self._call("DELETE", path, True, query=query, body=body,
+                              target=describe_object(kind, namespace, name), action="delete")
+        except K8sNotFoundError:
+            return None
+
+    def watch(self, api_version, kind, namespace=None, name=None, label_selector=None, resource_version=None,
+              timeout_seconds=None):
+        """Yield (event_type, object) from a watch; ERROR events are raised (410 -> K8sGoneError)."""
+        field_selector = "metadata.name=%s" % name if name else None
+        query = [("watch", "true"), ("labelSelector", label_selector), ("fieldSelector", field_selector),
+                 ("resourceVersion", resource_version),
+                 ("timeoutSeconds", int(timeout_seconds) if timeout_seconds else None)]
+        target = describe_object(kind, namespace, name)
+        resp = self._send("GET", self.path(api_version, kind, namespace), query=query, target=target,
+                          action="watch", stream=True, timeout=timeout_seconds)
+        try:
+            for line in _iter_lines(resp, self, target):
+                event = json.loads(line)
+                etype, obj = event.get("type"), event.get("object") or {}
+                if etype == "ERROR":
+                    raise error_from_status(obj.get("code") or 500, obj, self._context, target, "watch")
+                yield etype, obj
+        finally:
+            resp.release_conn()
+
+
+def _iter_lines(resp, client, target):
+    buf = b""
+    try:
+        for chunk in resp.stream(None, decode_content=True):
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                if line.strip():
+                    yield line
+    except Exception as err:  # a stream cut mid-way (timeout, reset) is a transport failure
+        raise error_from_exception(err, client.context, client.host, target, "watch")
+    if buf.strip():
+        yield buf

@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, progressive.delivery maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""K8sModule: the AnsibleModule every module of the collection is built on.
+
+It adds the shared auth options (and optionally the wait options), checks the ``kubernetes``
+library, builds the API client lazily and turns every failure into a one-line ``msg``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.compat.version import LooseVersion
+
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.args import AUTH_ARG_SPEC, WAIT_ARG_SPEC
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.client import (
+    HAS_KUBERNETES,
+    KUBERNETES_IMPORT_ERROR,
+    get_client,
+)
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import K8sApiError, one_line
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.waiter import Waiter
+
+# The oldest kubernetes client release the collection is tested with (requirements.txt pins the same).
+MIN_KUBERNETES_VERSION = "24.2.0"
+
+
+def merged_argument_spec(argument_spec=None, with_wait=False):
+    spec = copy.deepcopy(AUTH_ARG_SPEC)
+    if with_wait:
+        spec.update(copy.deepcopy(WAIT_ARG_SPEC))
+    spec.update(argument_spec or {})
+    return spec
+
+
+class K8sModule(AnsibleModule):
+    """AnsibleModule + shared auth/wait options + a lazily built K8sClient + one-line error reporting."""
+
+    def __init__(self, argument_spec=None, with_wait=False, **kwargs):
+        super(K8sModule, self).__init__(argument_spec=merged_argument_spec(argument_spec, with_wait), **kwargs)
+        self.with_wait = with_wait
+        self._client = None
+        if not HAS_KUBERNETES:
+            self.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+        self._check_kubernetes_version()
+
+    def _check_kubernetes_version(self):
+        import kubernetes  # pylint: disable=import-outside-toplevel  # presence checked in __init__
+        version = getattr(kubernetes, "__version__", "0")
+        if LooseVersion(version) < LooseVersion(MIN_KUBERNETES_VERSION):
+            self.warn("kubernetes Python library %s is older than %s, the oldest version this collection is tested "
+                      "with; upgrade it (pip install 'kubernetes>=%s')." % (version, MIN_KUBERNETES_VERSION,
+                                                                            MIN_KUBERNETES_VERSION))
+
+    @property
+    def client(self):
+        """The K8sClient for this task's (kubeconfig, context, host, credentials)."""
+        if self._client is None:
+            try:
+                self._client = get_client(self.params)
+            except K8sApiError as err:
+                self.fail_from_error(err)
+        return self._client
+
+    def waiter(self, timeout=None, sleep=None):
+        """A Waiter using wait_timeout / wait_sleep unless given."""
+        timeout = self.params.get("wait_timeout") if timeout is None else timeout
+        sleep = self.params.get("wait_sleep") if sleep is None else sleep
+        kwargs = {}
+        if timeout is not None:
+            kwargs["timeout"] = timeout
+        if sleep is not None:
+            kwargs["sleep"] = sleep
+        return Waiter(self.client, **kwargs)
+
+    def fail_from_error(self, err, **extra):
+        """fail_json with a one-line msg and a structured ``error`` for any exception."""
+        if hasattr(err, "to_dict") and getattr(err, "message", None):
+            msg, error = err.message, err.to_dict()
+        else:
+            text = one_line(str(err)) or "(no message)"
+            msg = "%s: %s" % (type(err).__name__, text)
+            error = {"reason": type(err).__name__, "message": text}
+        self.fail_json(msg=msg, error=error, **extra)

@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, progressive.delivery maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bounded retries: transient API failures (5xx, 429, refused connections) and 409 write conflicts."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import time
+
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import (
+    K8sAlreadyExistsError,
+    K8sConflictError,
+    K8sNotFoundError,
+    K8sUnavailableError,
+    describe_object,
+)
+
+
+def backoff_delay(attempt, base_delay=0.5, max_delay=8):
+    """Delay before retry number ``attempt`` (0-based): exponential, capped."""
+    return min(max_delay, base_delay * (2 ** attempt))
+
+
+def _retry_after(err):
+    """Seconds the server asked us to wait (Status details.retryAfterSeconds on 429/503), if any."""
+    details = (err.details or {}).get("details") or {}
+    value = details.get("retryAfterSeconds")
+    return value if isinstance(value, (int, float)) and value > 0 else None
+
+
+def call_with_retries(fn, *, attempts=5, base_delay=0.5, max_delay=8, sleep=time.sleep, retry_if=None):
+    """Call ``fn()``; on a transient K8sUnavailableError retry with exponential backoff.
+
+    ``retry_if(err)`` narrows which transient errors are retried (default: all transient ones).
+    After the last attempt the error is re-raised with "gave up after N attempts" in its message.
+    """
+    attempts = max(1, int(attempts))
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except K8sUnavailableError as err:
+            retryable = err.transient and (retry_if is None or retry_if(err))
+            if not retryable:
+                raise
+            if attempt == attempts - 1:
+                if attempts > 1:
+                    err.message = "%s (gave up after %d attempts)" % (err.message, attempts)
+                raise
+            delay = backoff_delay(attempt, base_delay, max_delay)
+            server_asked = _retry_after(err)
+            if server_asked:
+                delay = min(max_delay, max(delay, server_asked))
+            sleep(delay)
+    raise AssertionError("unreachable: the loop returns or raises")
+
+
+def update_with_conflict_retry(client, api_version, kind, namespace, name, mutate, attempts=5, sleep=time.sleep):
+    """Read-modify-write that survives concurrent writers.
+
+    GET the object, call ``mutate(obj)`` on a copy (it may change the copy in place and return None, or
+    return a new dict), PUT it with the resourceVersion that was read; on 409 Conflict re-read and
+    re-apply. Returns the object as stored. When ``mutate`` changes nothing, no PUT is sent and the
+    current object is returned.
+    """
+    attempts = max(1, int(attempts))
+    target = describe_object(kind, namespace, name)
+    for attempt in range(attempts):
+        current = client.get(api_version, kind, namespace, name)
+        if current is None:
+            raise K8sNotFoundError(
+                "update %s on context '%s' failed: it does not exist. Create it first or check the name and "
+                "namespace." % (target, client.context), 404, "NotFound", {"code": 404})
+        draft = copy.deepcopy(current)
+        result = mutate(draft)
+        desired = draft if result is None else result
+        if desired == current:
+            return current
+        desired.setdefault("metadata", {})["resourceVersion"] = current.get("metadata", {}).get("resourceVersion")
+        try:
+            return client.replace(desired)
+        except K8sAlreadyExistsError:
+            raise
+        except K8sConflictError as err:
+            if attempt == attempts - 1:
+                err.message = "%s (gave up after %d conflicting writes)" % (err.message, attempts)
+                raise
+            sleep(backoff_delay(attempt, 0.1, 2))
+    raise AssertionError("unreachable: the loop returns or raises")
