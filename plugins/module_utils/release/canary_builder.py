@@ -55,6 +55,24 @@ def _merge_named(base_items, override_items, path):
     return merged
 
 
+def resolve_images(pod_spec, image=None, container=None, images=None):
+    """{container: image} from the options: images as given, or image for container (or the only container)."""
+    if images:
+        return dict(images)
+    if not image:
+        return {}
+    names = [c.get("name") for c in pod_spec.get("containers") or []]
+    if container:
+        return {container: image}
+    if len(names) != 1:
+        raise InvalidArgument(
+            "container",
+            "the stable pod template has %d containers (%s); set container to the one that gets the new image, "
+            "or set images per container" % (len(names), ", ".join(str(n) for n in names)),
+        )
+    return {names[0]: image}
+
+
 def apply_images(pod_spec, images):
     """Set container images: images maps container name -> image ('*' = every container)."""
     containers = pod_spec.get("containers") or []

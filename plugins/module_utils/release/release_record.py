@@ -15,6 +15,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors im
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.retry import update_with_conflict_retry
 from ansible_collections.progressive.delivery.plugins.module_utils.release import names
 from ansible_collections.progressive.delivery.plugins.module_utils.release.canary_builder import MANAGED_BY, MANAGER
+from ansible_collections.progressive.delivery.plugins.module_utils.release.conflict_retry import retry_conflicts
 
 RECORD_ROLE = "release-record"
 
@@ -67,5 +68,11 @@ def update_record(client, ref, mutate, attempts=5):
                 return client.create(mutate(empty_record(ref)))
             except K8sAlreadyExistsError:
                 continue  # another run created it meanwhile: mutate the one that exists
-        return update_with_conflict_retry(client, "v1", "ConfigMap", ref.namespace, ref.record_name, mutate)
-    return update_with_conflict_retry(client, "v1", "ConfigMap", ref.namespace, ref.record_name, mutate)
+        return _update(client, ref, mutate)
+    return _update(client, ref, mutate)
+
+
+def _update(client, ref, mutate):
+    # A PUT conflict is re-read and re-applied inside; a 409 on the re-read itself starts over.
+    return retry_conflicts(lambda: update_with_conflict_retry(client, "v1", "ConfigMap", ref.namespace,
+                                                              ref.record_name, mutate))

@@ -28,6 +28,7 @@ STABLE_NAME = PREFIX + "stable-deployment"
 STABLE_VERSION = PREFIX + "stable-version"
 TEMPLATE_HASH = PREFIX + "template-hash"
 RETIRED_AT = PREFIX + "retired-at"
+COMPLETED_AT = PREFIX + "completed-at"
 
 # Roles a Deployment of the app plays; Deployments without a role annotation are stable candidates.
 ROLE_CANARY = "canary"
@@ -42,7 +43,8 @@ STEADY = "Steady"  # the last step reached its target; waiting for gates or the 
 FAILED = "Failed"  # a step stopped on a canary failure (last-error says why); roll back or retry
 FINISHING = "Finishing"  # canary going to N before the stable is removed
 COMPLETED = "Completed"  # the canary is now the app's stable
-PHASES = (CREATED, SCALING, STEADY, FAILED, FINISHING, COMPLETED)
+ROLLING_BACK = "RollingBack"  # the stable is going back to N; the canary is removed once it is Ready
+PHASES = (CREATED, SCALING, STEADY, FAILED, FINISHING, COMPLETED, ROLLING_BACK)
 
 
 def timestamp(now=None):

@@ -1,0 +1,254 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, progressive.delivery maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""canary: ensure the canary Deployment and its Service exist for a new version (or remove them).
+
+Every refusal is decided from what is read before the first write: no stable, several stables, a
+Service that would skip the canary, a missing version label, a rejected version, a release of
+another version in progress, the lock held by another run.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import K8sAlreadyExistsError
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.retry import update_with_conflict_retry
+from ansible_collections.progressive.delivery.plugins.module_utils.release import (
+    canary_builder,
+    discovery,
+    names,
+    reject_list,
+    snapshot,
+)
+from ansible_collections.progressive.delivery.plugins.module_utils.release import state as st
+from ansible_collections.progressive.delivery.plugins.module_utils.release.conflict_retry import retry_conflicts
+from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import (
+    CanaryFailed,
+    InvalidArgument,
+    ReleaseError,
+)
+from ansible_collections.progressive.delivery.plugins.module_utils.release.scaling import ready_of, replicas_of
+
+
+def validate_canary_args(ctx, version, images, overrides, replicas, name=None, service_name=None):
+    names.check_label_key("app_label", ctx.ref.app_label)
+    names.check_label_key("version_label", ctx.ref.version_label)
+    if ctx.ref.app_label == ctx.ref.version_label:
+        raise InvalidArgument("version_label", "must differ from app_label (both are %r)" % ctx.ref.app_label)
+    names.check_label_value("app", ctx.ref.app)
+    names.check_label_value("version", version)
+    if replicas is not None and replicas < 0:
+        raise InvalidArgument("replicas", "%d is negative; the canary starts with 0 or more pods (default 1)" % replicas)
+    if not images and not overrides:
+        raise InvalidArgument("image", "set image (or images per container) to the new version's image, or "
+                                       "template_overrides for a configuration-only release")
+    for container, image in (images or {}).items():
+        if not image or not str(image).strip() or " " in str(image):
+            raise InvalidArgument("images", "container %s: %r is not an image reference" % (container, image))
+    if name:
+        names.check_object_name("name", name)
+    if service_name:
+        names.check_object_name("service_name", service_name, dns_label=True)
+
+
+def check_services(ctx, services, canary_template_labels):
+    """Refuse when an app Service's selector would not pick the canary's pods (it would skip a version)."""
+    for svc in services:
+        selector = (svc.get("spec") or {}).get("selector") or {}
+        skipped = dict((k, v) for k, v in selector.items() if canary_template_labels.get(k) != v)
+        if skipped:
+            keys = ", ".join("%s=%s" % kv for kv in sorted(skipped.items()))
+            raise ReleaseError(
+                "Service %s selects %s, so it would send no user traffic to the canary (and would skip one "
+                "version for the whole release); select the app only (%s=%s) and remove %s from its selector"
+                % (svc["metadata"]["name"], keys, ctx.ref.app_label, ctx.ref.app, ", ".join(sorted(skipped))),
+                field="app")
+
+
+def _service_summary(svc):
+    if svc is None:
+        return None
+    return {"name": svc["metadata"]["name"], "selector": (svc.get("spec") or {}).get("selector")}
+
+
+def ensure_canary(ctx, version, image=None, container=None, images=None, overrides=None, replicas=1, name=None,
+                  service_name=None, create_service=True, force=False):
+    """Create (or confirm) the canary; returns the module result."""
+    validate_canary_args(ctx, version, images or ({container or "*": image} if image else None), overrides,
+                         replicas, name, service_name)
+    view = ctx.view()
+    in_progress = view.canary
+    if in_progress is not None and view.version_of(in_progress) != version:
+        state = st.ReleaseState.of(in_progress)
+        raise ReleaseError(
+            "a release of version %s is in progress for app %s (canary %s, phase %s, step %d); finish it with "
+            "progressive.delivery.release_finish or roll it back with progressive.delivery.release_rollback first"
+            % (view.version_of(in_progress), ctx.ref.app, in_progress["metadata"]["name"], state.phase, state.step),
+            field="version")
+    if in_progress is None:
+        for d in view.stable_candidates:
+            if view.version_of(d) == version and st.ReleaseState.of(d).phase == st.COMPLETED:
+                return {"changed": False, "msg": "version %s already completed its release: it is the stable "
+                                                 "Deployment %s" % (version, d["metadata"]["name"]),
+                        "version": version, "phase": st.COMPLETED, "canary": snapshot.deployment_summary(view, d)}
+    stable = view.require_stable()
+    stable_version = view.version_of(stable)
+    if not stable_version:
+        raise ReleaseError(
+            "the stable Deployment %s has no pod template label %r, so its pods cannot be told apart from the "
+            "canary's; add %s: <current version> to its pod template labels, or set version_label to the key "
+            "it uses" % (stable["metadata"]["name"], ctx.ref.version_label, ctx.ref.version_label),
+            field="version_label")
+    if stable_version == version:
+        raise InvalidArgument("version", "%s is already the stable version of app %s (Deployment %s); set version "
+                                         "to the new version" % (version, ctx.ref.app, stable["metadata"]["name"]))
+    rejected = reject_list.read(ctx.client, ctx.ref)
+    if version in rejected and not force:
+        entry = rejected[version]
+        raise ReleaseError(
+            "version %s of app %s is on the reject list (rolled back at %s: %s); release a fixed version, or set "
+            "force: true to release it anyway" % (version, ctx.ref.app, entry.get("rejected_at"), entry.get("reason")),
+            field="version")
+    total = replicas_of(stable)
+    if in_progress is not None:
+        total = st.ReleaseState.of(in_progress).total or total
+    if total < 1:
+        raise ReleaseError("the stable Deployment %s has 0 replicas; scale it to the app's size first (the canary "
+                           "release moves its N pods)" % stable["metadata"]["name"], field="app")
+    if replicas > total:
+        raise InvalidArgument("replicas", "%d is more than the app's %d replicas; start with 1 (the default)"
+                              % (replicas, total))
+
+    images = canary_builder.resolve_images(stable["spec"]["template"].get("spec") or {}, image, container, images)
+    name = name or names.canary_name(ctx.ref.app, version)
+    service_name = service_name or names.canary_name(ctx.ref.app, version)
+    desired = canary_builder.build_canary_deployment(stable, name, version, ctx.ref.version_label, images, replicas,
+                                                     total, stable_version, overrides)
+    services = discovery.app_services(ctx.client, ctx.ref)
+    check_services(ctx, services, desired["spec"]["template"]["metadata"]["labels"])
+    desired_service = None
+    if create_service:
+        desired_service = canary_builder.build_canary_service(desired, service_name, ctx.ref.app_label, ctx.ref.app,
+                                                              ctx.ref.version_label, version,
+                                                              services[0] if services else None)
+    existing = in_progress if in_progress is not None else view.by_name(name)
+    if existing is not None and st.annotations_of(existing).get(st.ROLE) != st.ROLE_CANARY:
+        raise ReleaseError("Deployment %s already exists and is not a canary of this collection; choose another "
+                           "name" % name, field="name")
+    existing_service = ctx.client.get("v1", "Service", ctx.ref.namespace, service_name) if create_service else None
+    if existing_service is not None and st.annotations_of(existing_service).get(st.ROLE) != st.ROLE_CANARY_SERVICE:
+        raise ReleaseError("Service %s already exists and is not a canary Service of this collection; choose "
+                           "another service_name" % service_name, field="service_name")
+
+    template_changed = existing is not None and         st.annotations_of(existing).get(st.TEMPLATE_HASH) != desired["metadata"]["annotations"][st.TEMPLATE_HASH]
+    actions = []
+    if existing is None:
+        actions.append("create Deployment %s" % name)
+    elif template_changed:
+        actions.append("update the pod template of Deployment %s" % name)
+    if create_service and existing_service is None:
+        actions.append("create Service %s" % service_name)
+    result = {
+        "app": ctx.ref.app, "namespace": ctx.ref.namespace, "version": version, "stable_version": stable_version,
+        "stable": stable["metadata"]["name"], "total_replicas": total, "name": name,
+        "service_name": service_name if create_service else None, "actions": actions, "changed": bool(actions),
+        "diff": {
+            "before": {"deployment": _template_view(existing), "service": _service_summary(existing_service)},
+            "after": {"deployment": _template_view(desired if (existing is None or template_changed) else existing),
+                      "service": _service_summary(desired_service if existing_service is None else existing_service)},
+        },
+    }
+    ctx.hold_lock()
+    if ctx.check_mode:
+        result["plan"] = actions
+        return result
+
+    canary = existing
+    if existing is None:
+        try:
+            canary = ctx.client.create(desired)
+        except K8sAlreadyExistsError:
+            canary = ctx.get_deployment(name)  # a concurrent create won: carry on with what is there
+    elif template_changed:
+        canary = _replace_template(ctx, name, desired)
+    if create_service and existing_service is None:
+        try:
+            ctx.client.create(desired_service)
+        except K8sAlreadyExistsError:
+            pass
+    if ctx.wait and replicas_of(canary) > 0:
+        try:
+            canary = ctx.wait_rolled_out(canary)
+        except (CanaryFailed, ReleaseError) as err:
+            ctx.annotate(canary, st.step_failed(err.message))
+            raise
+    result["canary"] = snapshot.deployment_summary(view, canary)
+    result["phase"] = st.ReleaseState.of(canary).phase
+    return result
+
+
+def _template_view(deployment):
+    if deployment is None:
+        return None
+    template = deployment["spec"]["template"]
+    return {
+        "name": deployment["metadata"]["name"],
+        "labels": (template.get("metadata") or {}).get("labels"),
+        "images": dict((c.get("name"), c.get("image")) for c in (template.get("spec") or {}).get("containers") or []),
+        "replicas": replicas_of(deployment),
+        "selector": (deployment["spec"].get("selector") or {}).get("matchLabels"),
+    }
+
+
+def _replace_template(ctx, name, desired):
+    def mutate(obj):
+        obj["spec"]["template"] = desired["spec"]["template"]
+        obj["metadata"].setdefault("annotations", {})[st.TEMPLATE_HASH] = desired["metadata"]["annotations"][st.TEMPLATE_HASH]
+        return obj
+
+    return retry_conflicts(lambda: update_with_conflict_retry(ctx.client, "apps/v1", "Deployment", ctx.ref.namespace,
+                                                              name, mutate))
+
+
+def remove_canary(ctx, version=None):
+    """state: absent — remove the canary and its Service when the stable already serves at full size."""
+    if version is not None:
+        names.check_label_value("version", version)
+    view = ctx.view()
+    canary = view.canary
+    if canary is None or (version is not None and view.version_of(canary) != version):
+        return {"changed": False, "msg": "no canary%s of app %s to remove"
+                % ((" for version %s" % version) if version else "", ctx.ref.app), "actions": []}
+    state = st.ReleaseState.of(canary)
+    stable = view.by_name(state.stable_name) if state.stable_name else None
+    total = state.total or 0
+    if stable is None or replicas_of(stable) < total or ready_of(stable) < total:
+        raise ReleaseError(
+            "removing canary %s now would leave app %s below its %d ready pods (stable %s: %s of %d ready); use "
+            "progressive.delivery.release_rollback, which restores the stable first"
+            % (canary["metadata"]["name"], ctx.ref.app, total, state.stable_name,
+               ready_of(stable) if stable else 0, total), field="state")
+    service_names = canary_service_names(ctx, view.version_of(canary))
+    actions = ["delete Deployment %s" % canary["metadata"]["name"]] + ["delete Service %s" % s for s in service_names]
+    result = {"changed": True, "actions": actions, "app": ctx.ref.app, "version": view.version_of(canary),
+              "diff": {"before": {"deployment": _template_view(canary), "services": service_names},
+                       "after": {"deployment": None, "services": []}}}
+    ctx.hold_lock()
+    if ctx.check_mode:
+        result["plan"] = actions
+        return result
+    ctx.delete("apps/v1", "Deployment", canary["metadata"]["name"])
+    for svc in service_names:
+        ctx.delete("v1", "Service", svc)
+    ctx.release_lock()
+    return result
+
+
+def canary_service_names(ctx, version):
+    """Canary Services of this app and version (found by labels and role, whatever their name)."""
+    body = ctx.client.list("v1", "Service", ctx.ref.namespace,
+                           label_selector="%s=%s,%s=%s" % (ctx.ref.app_label, ctx.ref.app, ctx.ref.version_label, version))
+    return sorted(s["metadata"]["name"] for s in body.get("items") or []
+                  if st.annotations_of(s).get(st.ROLE) == st.ROLE_CANARY_SERVICE)
+

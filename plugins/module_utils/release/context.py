@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, progressive.delivery maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every release operation needs: the client, the app, the lock settings, check mode and waits."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.progressive.delivery.plugins.module_utils.release import discovery, lock, scaling
+from ansible_collections.progressive.delivery.plugins.module_utils.release import state as st
+from ansible_collections.progressive.delivery.plugins.module_utils.release.conflict_retry import ConflictRetryingClient
+from ansible_collections.progressive.delivery.plugins.module_utils.release.release_record import AppRef
+
+# The lock outlives one wait by this much, so a step that waits the full wait_timeout still holds it.
+LOCK_MARGIN_SECONDS = 60
+
+
+class ReleaseContext(object):
+    def __init__(self, client, namespace, app, app_label="app", version_label="version", lock_owner=None,
+                 lock_ttl=900, take_over_lock=False, check_mode=False, wait=True, wait_timeout=600, wait_sleep=2,
+                 clock=time.monotonic):
+        self.client = client if isinstance(client, ConflictRetryingClient) else ConflictRetryingClient(client)
+        self.ref = AppRef(namespace, app, app_label, version_label)
+        self.lock_owner = lock_owner or lock.default_owner()
+        self.lock_ttl = max(int(lock_ttl), int(wait_timeout) + LOCK_MARGIN_SECONDS)
+        self.take_over_lock = take_over_lock
+        self.check_mode = check_mode
+        self.wait = wait
+        self.wait_timeout = wait_timeout
+        self.wait_sleep = wait_sleep
+        self.clock = clock
+        self.lock_action = None
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def view(self):
+        return discovery.discover(self.client, self.ref)
+
+    def get_deployment(self, name):
+        return self.client.get("apps/v1", "Deployment", self.ref.namespace, name)
+
+    # -- the lock ---------------------------------------------------------------------------------
+
+    def hold_lock(self):
+        """Take or renew the app's lock (in check mode only verify it could be taken)."""
+        if self.check_mode:
+            self.lock_action, _current = lock.check(self.client, self.ref, self.lock_owner, self.take_over_lock)
+        else:
+            self.lock_action, _held = lock.acquire(self.client, self.ref, self.lock_owner, self.lock_ttl,
+                                                   self.take_over_lock)
+        return self.lock_action
+
+    def release_lock(self):
+        if not self.check_mode:
+            lock.release(self.client, self.ref, self.lock_owner)
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def annotate(self, deployment, changes):
+        """Merge-patch release annotations on a Deployment (None removes one); returns the object."""
+        meta = deployment["metadata"]
+        return self.client.patch("apps/v1", "Deployment", meta.get("namespace") or self.ref.namespace, meta["name"],
+                                 st.merge_patch_annotations(changes))
+
+    def scale(self, deployment, replicas):
+        return scaling.scale(self.client, deployment, replicas)
+
+    def wait_rolled_out(self, deployment):
+        return scaling.DeploymentWait(self.client, self.wait_timeout, self.wait_sleep, self.clock).until_rolled_out(
+            deployment)
+
+    def delete(self, api_version, kind, name):
+        return self.client.delete(api_version, kind, self.ref.namespace, name)

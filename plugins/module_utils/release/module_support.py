@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, progressive.delivery maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the release modules share: the app and lock options, the context, and error reporting."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import K8sApiError
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.waiter import WaitError
+from ansible_collections.progressive.delivery.plugins.module_utils.release.context import ReleaseContext
+from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import ReleaseError
+
+APP_ARG_SPEC = {
+    "namespace": {"type": "str", "required": True},
+    "app": {"type": "str", "required": True},
+    "app_label": {"type": "str", "default": "app"},
+    "version_label": {"type": "str", "default": "version"},
+}
+
+LOCK_ARG_SPEC = {
+    "lock_owner": {"type": "str"},
+    "lock_ttl": {"type": "int", "default": 900},
+    "take_over_lock": {"type": "bool", "default": False},
+}
+
+
+def argument_spec(*specs, **extra):
+    spec = copy.deepcopy(APP_ARG_SPEC)
+    for s in specs:
+        spec.update(copy.deepcopy(s))
+    spec.update(extra)
+    return spec
+
+
+def context_from(module, wait=None):
+    p = module.params
+    return ReleaseContext(
+        module.client,
+        namespace=p["namespace"],
+        app=p["app"],
+        app_label=p["app_label"],
+        version_label=p["version_label"],
+        lock_owner=p.get("lock_owner"),
+        lock_ttl=p.get("lock_ttl") or 900,
+        take_over_lock=bool(p.get("take_over_lock")),
+        check_mode=module.check_mode,
+        wait=p.get("wait", True) if wait is None else wait,
+        wait_timeout=p.get("wait_timeout") or 600,
+        wait_sleep=p.get("wait_sleep") or 2,
+    )
+
+
+def run(module, operation, wait=None):
+    """Run operation(ctx) and exit_json with its result, or fail_json naming the field and the fix."""
+    if module.params.get("lock_ttl") is not None and module.params["lock_ttl"] < 1:
+        module.fail_json(msg="lock_ttl: must be 1 second or more", field="lock_ttl")
+    for opt in ("wait_timeout", "wait_sleep"):
+        if module.params.get(opt) is not None and module.params[opt] < 1:
+            module.fail_json(msg="%s: must be 1 second or more" % opt, field=opt)
+    try:
+        result = operation(context_from(module, wait))
+    except ReleaseError as err:
+        module.fail_json(msg=err.message, field=err.field, **dict((k, v) for k, v in err.details.items()
+                                                                   if k not in ("msg", "field", "changed")))
+    except (K8sApiError, WaitError) as err:
+        module.fail_from_error(err)
+    diff = result.pop("diff", None)
+    if module._diff and diff is not None and result.get("changed"):
+        result["diff"] = diff
+    module.exit_json(**result)

@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, progressive.delivery maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Scale a Deployment and wait for it, failing fast with the pods' own reason.
+
+Readiness uses the shared Waiter with kubectl's rollout-status predicate. A crash-looping or
+unpullable pod does not change the Deployment, so the wait runs in short slices and reads the
+pods' containerStatuses between them: the kubelet's reason ends the wait as soon as it appears.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.predicates import deployment_rollout_status
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.waiter import (
+    WaitFailedError,
+    WaitTimeoutError,
+    Waiter,
+)
+from ansible_collections.progressive.delivery.plugins.module_utils.release import pod_diagnosis
+from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import CanaryFailed, ReleaseError
+
+
+def replicas_of(deployment):
+    replicas = ((deployment or {}).get("spec") or {}).get("replicas")
+    return 1 if replicas is None else int(replicas)
+
+
+def ready_of(deployment):
+    return int(((deployment or {}).get("status") or {}).get("readyReplicas") or 0)
+
+
+def _meta(deployment):
+    return deployment.get("metadata") or {}
+
+
+def scale(client, deployment, replicas):
+    """Set spec.replicas with a merge patch (409 answers retried by the ConflictRetryingClient)."""
+    meta = _meta(deployment)
+    return client.patch("apps/v1", "Deployment", meta.get("namespace"), meta["name"], {"spec": {"replicas": replicas}})
+
+
+def pods_of(client, deployment):
+    """Pods selected by the Deployment's matchLabels (the ReplicaSets add only pod-template-hash)."""
+    meta = _meta(deployment)
+    labels = ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+    selector = ",".join("%s=%s" % kv for kv in sorted(labels.items()))
+    return client.list("v1", "Pod", meta.get("namespace"), label_selector=selector or None).get("items") or []
+
+
+class DeploymentWait(object):
+    """Wait for one Deployment to finish rolling out, checking its pods for fatal states between slices."""
+
+    def __init__(self, client, timeout, sleep=2, clock=time.monotonic, slice_seconds=None):
+        self.client = client
+        self.timeout = float(timeout)
+        self.sleep = sleep
+        self.clock = clock
+        # Short slices keep fail-fast latency low; a watch inside a slice still reacts at once.
+        self.slice_seconds = slice_seconds or max(1.0, min(5.0, float(sleep) * 2))
+
+    def until_rolled_out(self, deployment):
+        """Return the Deployment once every replica is updated and available; raise CanaryFailed/ReleaseError."""
+        meta = _meta(deployment)
+        namespace, name = meta.get("namespace"), meta["name"]
+        start = self.clock()
+        deadline = start + self.timeout
+        while True:
+            remaining = deadline - self.clock()
+            waiter = Waiter(self.client, timeout=max(0.05, min(self.slice_seconds, remaining)), sleep=self.sleep)
+            try:
+                obj, _elapsed = waiter.wait_for("apps/v1", "Deployment", namespace, name, deployment_rollout_status)
+                return obj
+            except WaitFailedError as err:
+                reason = pod_diagnosis.fatal_reason(pods_of(self.client, deployment))
+                raise CanaryFailed(
+                    "Deployment %s/%s failed: %s%s" % (namespace, name, err.last_status,
+                                                       ("; " + reason) if reason else ""),
+                    details={"deployment": name, "reason": reason or err.last_status},
+                )
+            except WaitTimeoutError as err:
+                pods = pods_of(self.client, deployment)
+                reason = pod_diagnosis.fatal_reason(pods)
+                if reason:
+                    raise CanaryFailed("Deployment %s/%s cannot become ready: %s" % (namespace, name, reason),
+                                       details={"deployment": name, "reason": reason})
+                if self.clock() >= deadline:
+                    summary = pod_diagnosis.not_ready_summary(pods)
+                    raise ReleaseError(
+                        "timed out after %.0fs waiting for Deployment %s/%s: %s%s. Raise wait_timeout if the pods "
+                        "are just slow, or fix what keeps them from becoming Ready"
+                        % (self.clock() - start, namespace, name, err.last_status,
+                           ("; " + summary) if summary else ""),
+                        field="wait_timeout",
+                        details={"deployment": name, "last_status": err.last_status, "pods": summary},
+                    )

@@ -1,0 +1,144 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, progressive.delivery maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""scale_step: move the split of a release to a target, resumably and never below capacity.
+
+The target is written on the canary before anything moves, and the current split is read from the
+cluster, so a run interrupted mid-step and run again finishes that same step instead of taking another.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.progressive.delivery.plugins.module_utils.release import plan as planning
+from ansible_collections.progressive.delivery.plugins.module_utils.release import snapshot, split
+from ansible_collections.progressive.delivery.plugins.module_utils.release import state as st
+from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import (
+    CanaryFailed,
+    InvalidArgument,
+    ReleaseError,
+)
+from ansible_collections.progressive.delivery.plugins.module_utils.release.scaling import replicas_of
+
+
+def validate_target_args(canary_replicas=None, weight=None, next_step=False, step_size=1):
+    """Exactly one target form, each in range: raised before anything is read or written."""
+    given = [name for name, value in (("canary_replicas", canary_replicas), ("weight", weight),
+                                      ("next_step", next_step or None)) if value is not None]
+    if len(given) > 1:
+        raise InvalidArgument(given[1], "set only one of canary_replicas, weight or next_step (got %s)"
+                              % " and ".join(given))
+    if not given:
+        raise InvalidArgument("canary_replicas", "set one target: canary_replicas (pods), weight (percent of N) "
+                                                 "or next_step: true")
+    if canary_replicas is not None and canary_replicas < 0:
+        raise InvalidArgument("canary_replicas", "%d is negative; use 0 (all stable) up to N (all canary)"
+                              % canary_replicas)
+    if weight is not None and not 0 <= weight <= 100:
+        raise InvalidArgument("weight", "%d is outside 0-100; it is the canary's share of N in percent" % weight)
+    if step_size < 1:
+        raise InvalidArgument("step_size", "%d must be 1 or more (pods moved by next_step)" % step_size)
+
+
+def find_release(ctx, version=None):
+    """(view, canary, stable) of the release in progress; raises when there is none to move."""
+    view = ctx.view()
+    canary = view.canary
+    if canary is None:
+        raise ReleaseError(
+            "no canary release in progress for app %s in namespace %s; start one with progressive.delivery.canary"
+            % (ctx.ref.app, ctx.ref.namespace), field="app")
+    canary_version = view.version_of(canary)
+    if version is not None and canary_version != version:
+        raise InvalidArgument(
+            "version", "the release in progress for app %s is version %s, not %s; pass version: %s or roll "
+                       "that release back first" % (ctx.ref.app, canary_version, version, canary_version))
+    state = st.ReleaseState.of(canary)
+    stable = view.by_name(state.stable_name) if state.stable_name else None
+    if stable is None:
+        raise ReleaseError(
+            "the stable Deployment %s recorded by canary %s is gone; the release cannot be moved. Recreate the "
+            "stable or finish the release" % (state.stable_name, canary["metadata"]["name"]), field="app")
+    return view, canary, stable
+
+
+def completed_release(view, version):
+    """The Deployment of version if it already finished its release (it is the app's stable now), else None."""
+    if version is None or view.canaries:
+        return None
+    for d in view.stable_candidates:
+        if view.version_of(d) == version and st.ReleaseState.of(d).phase == st.COMPLETED:
+            return d
+    return None
+
+
+def move_split(ctx, canary_replicas=None, weight=None, next_step=False, step_size=1, version=None,
+               max_unavailable=0, order="up_first", verdict=None):
+    """Move the release to its target split; returns the result dict for the module."""
+    validate_target_args(canary_replicas, weight, next_step, step_size)
+    planning.check_order(order, max_unavailable)
+    if completed_release(ctx.view(), version) is not None:
+        return {"changed": False, "msg": "version %s already completed its release; nothing to move" % version,
+                "moves": [], "version": version, "phase": st.COMPLETED}
+    view, canary, stable = find_release(ctx, version)
+    state = st.ReleaseState.of(canary)
+    if state.phase in (st.FINISHING, st.ROLLING_BACK):
+        raise ReleaseError(
+            "the release of version %s is %s; run progressive.delivery.release_%s again to complete that instead "
+            "of moving the split" % (view.version_of(canary), state.phase,
+                                     "finish" if state.phase == st.FINISHING else "rollback"), field="app")
+    total = state.total if state.total is not None else replicas_of(stable)
+    current = split.Split(replicas_of(stable), replicas_of(canary))
+    k = split.resolve_target(total, current, canary_replicas, weight, next_step, step_size,
+                             last_completed_target=state.completed_target, pending_target=state.pending_target)
+    target = split.split_for(total, k)
+    moves = planning.plan_moves(current, target, total, max_unavailable, order)
+    if moves and not ctx.wait and any(m.wait_ready for m in moves[:-1]):
+        raise InvalidArgument("wait", "wait: false would remove pods before their replacements are Ready; keep "
+                                      "wait: true (the order of a step depends on waiting)")
+    before = snapshot.split_summary(view, stable, canary)
+    already_recorded = state.phase == st.STEADY and state.completed_target == k
+    result = {
+        "app": ctx.ref.app, "namespace": ctx.ref.namespace, "version": view.version_of(canary),
+        "stable_version": view.version_of(stable), "total_replicas": total,
+        "target": target.as_dict(), "target_weight": target.weight(),
+        "moves": [m.as_dict() for m in moves], "before": before,
+        "changed": bool(moves) or not already_recorded,
+    }
+    ctx.hold_lock()
+    if ctx.check_mode or not result["changed"]:
+        result.update({"after": before, "step": state.step, "phase": state.phase, "duration": 0.0})
+        if ctx.check_mode:
+            result["plan"] = result["moves"]
+        return result
+
+    started = ctx.clock()
+    if state.target != k or state.phase not in (st.SCALING,):
+        changes = st.step_started(k)
+        if verdict:
+            changes[st.LAST_VERDICT] = verdict
+        ctx.annotate(canary, changes)
+    sides = {"stable": stable, "canary": canary}
+    try:
+        for move in moves:
+            sides[move.role] = ctx.scale(sides[move.role], move.replicas)
+            if ctx.wait:
+                sides[move.role] = ctx.wait_rolled_out(sides[move.role])
+        if ctx.wait and not moves:
+            # Resuming a step whose replicas were set before the interruption: make sure it is Ready.
+            for role in ("canary", "stable"):
+                sides[role] = ctx.wait_rolled_out(sides[role])
+    except (CanaryFailed, ReleaseError) as err:
+        ctx.annotate(canary, st.step_failed(err.message))
+        raise
+    done = ctx.annotate(canary, st.step_completed(st.ReleaseState.of(ctx.get_deployment(canary["metadata"]["name"])),
+                                                  k, verdict))
+    after_view = ctx.view()
+    result.update({
+        "after": snapshot.split_summary(after_view, after_view.by_name(stable["metadata"]["name"]),
+                                        after_view.by_name(canary["metadata"]["name"])),
+        "step": st.ReleaseState.of(done).step, "phase": st.ReleaseState.of(done).phase,
+        "duration": round(ctx.clock() - started, 3),
+    })
+    return result

@@ -1,0 +1,246 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, progressive.delivery maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: canary
+short_description: Start a canary release of a new version next to the stable Deployment
+version_added: "0.1.0"
+author:
+  - progressive.delivery maintainers
+description:
+  - Ensures the canary Deployment of a new I(version) of an app exists, derived from the app's stable Deployment
+    (found by its pod template label I(app_label)=I(app)) - the stable pod template with the new image(s),
+    the new I(version_label) value and any I(template_overrides) - starting with I(replicas) pods on top of the
+    full stable, plus a canary-only Service selecting I(app_label)=I(app) and I(version_label)=I(version) for
+    smoke tests.
+  - Records the release on the cluster (annotations C(progressive.delivery/phase), C(step), C(started-at),
+    C(total-replicas), ... on the canary Deployment) and takes the app's release lock, so a re-run, another
+    controller or an AWX retry continues the same release. Move it with M(progressive.delivery.scale_step),
+    complete it with M(progressive.delivery.release_finish), undo it with M(progressive.delivery.release_rollback).
+  - Refuses, before any write, when no stable or several stable candidates exist, when a Service of the app
+    selects on the version (it would skip the canary), when the stable has no version label, when the version
+    is the stable one or is on the app's reject list (unless I(force=true)), or when a release of another
+    version is in progress.
+  - I(state=absent) removes the canary and its Service, but only when the stable already runs all N pods Ready;
+    otherwise use M(progressive.delivery.release_rollback).
+extends_documentation_fragment:
+  - progressive.delivery.k8s_auth
+  - progressive.delivery.k8s_wait
+options:
+  namespace:
+    description: Namespace of the app.
+    type: str
+    required: true
+  app:
+    description: The app, as the value of the I(app_label) pod label its Deployments and Service carry.
+    type: str
+    required: true
+  app_label:
+    description: Pod label key that names the app.
+    type: str
+    default: app
+  version_label:
+    description: Pod label key that names the version; the stable's pod template must carry it.
+    type: str
+    default: version
+  version:
+    description: The new version (a valid label value). Required with I(state=present).
+    type: str
+  image:
+    description:
+      - Image of the new version, for I(container) or, when the pod has a single container, for that one.
+      - Mutually exclusive with I(images).
+    type: str
+  container:
+    description: Container that gets I(image); needed when the stable pod has several containers.
+    type: str
+  images:
+    description: Images per container name, for pods with several containers (C(*) means every container).
+    type: dict
+  template_overrides:
+    description:
+      - Merged into the canary's pod template (C(spec.template)) after copying the stable's; mappings merge key by
+        key, lists of named items (containers, env, ports, volumes) merge by C(name), C(null) removes a key.
+    type: dict
+  replicas:
+    description: Pods the canary starts with, on top of the full stable (the first step then moves stable pods).
+    type: int
+    default: 1
+  name:
+    description: Name of the canary Deployment. Defaults to C(<app>-<version>) made a valid DNS label.
+    type: str
+  service_name:
+    description: Name of the canary Service. Defaults to the canary Deployment's default name.
+    type: str
+  create_service:
+    description: Create the canary-only Service.
+    type: bool
+    default: true
+  force:
+    description: Release a version even though it is on the app's reject list.
+    type: bool
+    default: false
+  state:
+    description: C(present) starts (or confirms) the canary; C(absent) removes the canary and its Service.
+    type: str
+    choices: [present, absent]
+    default: present
+  lock_owner:
+    description:
+      - Who holds the app's release lock. Defaults to C(user@host) of the machine running the module, so a
+        re-run from the same controller resumes; set it per run (for example to an AWX job template name) when
+        several runs share a controller.
+    type: str
+  lock_ttl:
+    description: Seconds the lock stays valid after each module call (at least I(wait_timeout) + 60).
+    type: int
+    default: 900
+  take_over_lock:
+    description: Take over the lock of another owner once it has expired (a run that was interrupted).
+    type: bool
+    default: false
+notes:
+  - Supports check mode (returns the plan in C(plan), writes nothing) and diff mode.
+  - With I(wait=true) (default) the module waits until the canary's pods are Ready and fails fast with the pod's
+    own reason (C(CrashLoopBackOff), C(ErrImagePull), C(ImagePullBackOff)) or C(ProgressDeadlineExceeded).
+seealso:
+  - module: progressive.delivery.scale_step
+  - module: progressive.delivery.release_finish
+  - module: progressive.delivery.release_rollback
+  - module: progressive.delivery.release_info
+"""
+
+EXAMPLES = r"""
+- name: Start the canary of web 2.0.0 (one pod next to the stable)
+  progressive.delivery.canary:
+    namespace: shop
+    app: web
+    version: "2.0.0"
+    image: registry.example.com/web:2.0.0
+
+- name: Start a canary with two containers and an extra environment variable
+  progressive.delivery.canary:
+    namespace: shop
+    app: web
+    version: "2.1.0"
+    images:
+      web: registry.example.com/web:2.1.0
+      sidecar: registry.example.com/proxy:1.9
+    template_overrides:
+      spec:
+        containers:
+          - name: web
+            env:
+              - name: FEATURE_X
+                value: "on"
+
+- name: Remove a canary that never took traffic (the stable still runs all pods)
+  progressive.delivery.canary:
+    namespace: shop
+    app: web
+    version: "2.0.0"
+    state: absent
+"""
+
+RETURN = r"""
+name:
+  description: Name of the canary Deployment.
+  returned: state=present
+  type: str
+  sample: web-2-0-0
+service_name:
+  description: Name of the canary Service (null with create_service=false).
+  returned: state=present
+  type: str
+  sample: web-2-0-0
+version:
+  description: The canary version.
+  returned: always
+  type: str
+  sample: 2.0.0
+stable_version:
+  description: Version of the stable Deployment.
+  returned: state=present
+  type: str
+  sample: 1.9.3
+stable:
+  description: Name of the stable Deployment.
+  returned: state=present
+  type: str
+  sample: web
+total_replicas:
+  description: N, the app's size recorded for this release (the stable's replicas when the canary was created).
+  returned: state=present
+  type: int
+  sample: 5
+actions:
+  description: What the module did (or, in check mode, would do).
+  returned: always
+  type: list
+  elements: str
+  sample: ["create Deployment web-2-0-0", "create Service web-2-0-0"]
+plan:
+  description: In check mode, the actions that would be taken.
+  returned: check mode
+  type: list
+  elements: str
+canary:
+  description: Replicas of the canary Deployment after the run.
+  returned: state=present and not check mode
+  type: dict
+  sample: {"name": "web-2-0-0", "version": "2.0.0", "role": "canary", "replicas": 1, "ready_replicas": 1,
+           "available_replicas": 1, "updated_replicas": 1}
+phase:
+  description: Release phase recorded on the canary (Created, Failed, ...).
+  returned: state=present and not check mode
+  type: str
+  sample: Created
+"""
+
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
+from ansible_collections.progressive.delivery.plugins.module_utils.release import canary_ops
+from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import (
+    LOCK_ARG_SPEC,
+    argument_spec,
+    run,
+)
+
+
+def main():
+    module = K8sModule(
+        argument_spec=argument_spec(
+            LOCK_ARG_SPEC,
+            version={"type": "str"},
+            image={"type": "str"},
+            container={"type": "str"},
+            images={"type": "dict"},
+            template_overrides={"type": "dict"},
+            replicas={"type": "int", "default": 1},
+            name={"type": "str"},
+            service_name={"type": "str"},
+            create_service={"type": "bool", "default": True},
+            force={"type": "bool", "default": False},
+            state={"type": "str", "choices": ["present", "absent"], "default": "present"},
+        ),
+        with_wait=True,
+        mutually_exclusive=[("image", "images"), ("container", "images")],
+        required_if=[("state", "present", ("version",))],
+        supports_check_mode=True,
+    )
+    p = module.params
+    if p["state"] == "absent":
+        run(module, lambda ctx: canary_ops.remove_canary(ctx, p["version"]))
+    run(module, lambda ctx: canary_ops.ensure_canary(
+        ctx, p["version"], image=p["image"], container=p["container"], images=p["images"],
+        overrides=p["template_overrides"], replicas=p["replicas"], name=p["name"], service_name=p["service_name"],
+        create_service=p["create_service"], force=p["force"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, progressive.delivery maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: release_finish
+short_description: Finish a canary release - the canary becomes the app's stable
+version_added: "0.1.0"
+author:
+  - progressive.delivery maintainers
+description:
+  - Brings the canary to N pods and waits until they are Ready, then deletes the old stable Deployment (or, with
+    I(keep_stable=true), scales it to 0 and marks it retired for a fast-rollback window) and the canary Service.
+    The canary is marked as the app's stable (phase C(Completed)); its labels already carry the app and the new
+    version, so the next release finds it as the stable.
+  - Nothing is removed before N canary pods are Ready, so capacity never drops; the app's release lock is released.
+  - Idempotent - once finished, running it again reports C(changed=false).
+extends_documentation_fragment:
+  - progressive.delivery.k8s_auth
+  - progressive.delivery.k8s_wait
+options:
+  namespace:
+    description: Namespace of the app.
+    type: str
+    required: true
+  app:
+    description: The app, as the value of the I(app_label) pod label its Deployments carry.
+    type: str
+    required: true
+  app_label:
+    description: Pod label key that names the app.
+    type: str
+    default: app
+  version_label:
+    description: Pod label key that names the version.
+    type: str
+    default: version
+  version:
+    description: Version being finished; refuses to finish a release of another version.
+    type: str
+  keep_stable:
+    description: Keep the old stable Deployment at 0 replicas (role retired) instead of deleting it; an older
+      retired Deployment of the app is deleted so one window is kept.
+    type: bool
+    default: false
+  lock_owner:
+    description:
+      - Who holds the app's release lock. Defaults to C(user@host) of the machine running the module; use the
+        same value as the run that started the release to continue it.
+    type: str
+  lock_ttl:
+    description: Seconds the lock stays valid after each module call (at least I(wait_timeout) + 60).
+    type: int
+    default: 900
+  take_over_lock:
+    description: Take over the lock of another owner once it has expired (a run that was interrupted).
+    type: bool
+    default: false
+notes:
+  - Supports check mode (C(plan) lists the actions) and diff mode.
+  - Waiting for the canary's pods is not optional here; I(wait_timeout) bounds it.
+seealso:
+  - module: progressive.delivery.scale_step
+  - module: progressive.delivery.release_rollback
+"""
+
+EXAMPLES = r"""
+- name: Finish the release of web 2.0.0
+  progressive.delivery.release_finish:
+    namespace: shop
+    app: web
+    version: "2.0.0"
+
+- name: Finish but keep the old stable at 0 replicas for a quick way back
+  progressive.delivery.release_finish:
+    namespace: shop
+    app: web
+    keep_stable: true
+"""
+
+RETURN = r"""
+version:
+  description: The version that is now stable.
+  returned: always
+  type: str
+  sample: "2.0.0"
+previous_version:
+  description: The version that was stable before.
+  returned: changed
+  type: str
+  sample: "1.9.3"
+total_replicas:
+  description: N of the release.
+  returned: changed
+  type: int
+  sample: 5
+actions:
+  description: What was done (or would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+plan:
+  description: In check mode, the actions that would be taken.
+  returned: check mode
+  type: list
+  elements: str
+before:
+  description: Stable and canary Deployments (name, version, role, replicas, ready/available/updated) before the run.
+  returned: when a release is in progress
+  type: dict
+  sample: {"stable": {"name": "web", "version": "1", "role": "stable", "replicas": 4, "ready_replicas": 4,
+                      "available_replicas": 4, "updated_replicas": 4},
+           "canary": {"name": "web-2", "version": "2", "role": "canary", "replicas": 1, "ready_replicas": 1,
+                      "available_replicas": 1, "updated_replicas": 1}}
+after:
+  description: The same after the run (equal to before in check mode).
+  returned: when a release is in progress
+  type: dict
+phase:
+  description: C(Completed) once finished.
+  returned: always
+  type: str
+  sample: Completed
+duration:
+  description: Seconds the finish took.
+  returned: changed and not check mode
+  type: float
+"""
+
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
+from ansible_collections.progressive.delivery.plugins.module_utils.release import finish
+from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import (
+    LOCK_ARG_SPEC,
+    argument_spec,
+    run,
+)
+
+
+def main():
+    module = K8sModule(
+        argument_spec=argument_spec(LOCK_ARG_SPEC, version={"type": "str"},
+                                    keep_stable={"type": "bool", "default": False}),
+        with_wait=True,
+        supports_check_mode=True,
+    )
+    p = module.params
+    run(module, lambda ctx: finish.finish_release(ctx, version=p["version"], keep_stable=p["keep_stable"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, progressive.delivery maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: release_rollback
+short_description: Roll a canary release back - the stable to N and Ready first, then the canary removed
+version_added: "0.1.0"
+author:
+  - progressive.delivery maintainers
+description:
+  - The fast path back to the stable version from any step of a release, in one move and without gates. The stable
+    Deployment is scaled back to N and waited for until N pods are Ready; only then are the canary Deployment and the
+    canary Service deleted, and the version is put on the app's reject list (a ConfigMap C(<app>-release)) so
+    M(progressive.delivery.canary) refuses it until forced.
+  - If the stable cannot become Ready, the canary is left serving and the module fails with the pods' reason;
+    capacity never drops. The app's release lock is released at the end.
+  - Idempotent - when nothing is in progress it reports C(changed=false).
+extends_documentation_fragment:
+  - progressive.delivery.k8s_auth
+  - progressive.delivery.k8s_wait
+options:
+  namespace:
+    description: Namespace of the app.
+    type: str
+    required: true
+  app:
+    description: The app, as the value of the I(app_label) pod label its Deployments carry.
+    type: str
+    required: true
+  app_label:
+    description: Pod label key that names the app.
+    type: str
+    default: app
+  version_label:
+    description: Pod label key that names the version.
+    type: str
+    default: version
+  version:
+    description: Version being rolled back; a release of another version is left alone.
+    type: str
+  reason:
+    description: Why (for example the failed gate's message); recorded on the reject list and as last-verdict.
+    type: str
+  reject:
+    description: Put the version on the app's reject list.
+    type: bool
+    default: true
+  lock_owner:
+    description:
+      - Who holds the app's release lock. Defaults to C(user@host) of the machine running the module; use the
+        same value as the run that started the release to continue it.
+    type: str
+  lock_ttl:
+    description: Seconds the lock stays valid after each module call (at least I(wait_timeout) + 60).
+    type: int
+    default: 900
+  take_over_lock:
+    description: Take over the lock of another owner once it has expired (a run that was interrupted).
+    type: bool
+    default: false
+notes:
+  - Supports check mode (C(plan) lists the actions) and diff mode.
+  - Waiting for the stable's pods is not optional here; I(wait_timeout) bounds it.
+seealso:
+  - module: progressive.delivery.canary
+  - module: progressive.delivery.release_info
+"""
+
+EXAMPLES = r"""
+- name: Roll back web 2.0.0 because its error rate gate failed
+  progressive.delivery.release_rollback:
+    namespace: shop
+    app: web
+    version: "2.0.0"
+    reason: "gate http_errors failed: 7.5% > 1%"
+
+- name: Roll back whatever release of web is in progress, without rejecting the version
+  progressive.delivery.release_rollback:
+    namespace: shop
+    app: web
+    reject: false
+"""
+
+RETURN = r"""
+version:
+  description: The version rolled back.
+  returned: changed
+  type: str
+  sample: "2.0.0"
+stable_version:
+  description: The version serving again.
+  returned: changed
+  type: str
+  sample: "1.9.3"
+total_replicas:
+  description: N of the release.
+  returned: changed
+  type: int
+  sample: 5
+actions:
+  description: What was done (or would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+plan:
+  description: In check mode, the actions that would be taken.
+  returned: check mode
+  type: list
+  elements: str
+before:
+  description: Stable and canary Deployments (name, version, role, replicas, ready/available/updated) before the run.
+  returned: when a release is in progress
+  type: dict
+  sample: {"stable": {"name": "web", "version": "1", "role": "stable", "replicas": 4, "ready_replicas": 4,
+                      "available_replicas": 4, "updated_replicas": 4},
+           "canary": {"name": "web-2", "version": "2", "role": "canary", "replicas": 1, "ready_replicas": 1,
+                      "available_replicas": 1, "updated_replicas": 1}}
+after:
+  description: The same after the run (equal to before in check mode).
+  returned: when a release is in progress
+  type: dict
+rejected_versions:
+  description: The app's reject list after the run.
+  returned: always
+  type: dict
+  sample: {"2.0.0": {"reason": "gate failed", "rejected_at": "2026-11-26T12:00:00Z", "by": "ci@runner"}}
+stable_ready_after:
+  description: Seconds from the start of the rollback until N stable pods were Ready.
+  returned: changed and not check mode
+  type: float
+duration:
+  description: Seconds the rollback took.
+  returned: changed and not check mode
+  type: float
+"""
+
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
+from ansible_collections.progressive.delivery.plugins.module_utils.release import rollback
+from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import (
+    LOCK_ARG_SPEC,
+    argument_spec,
+    run,
+)
+
+
+def main():
+    module = K8sModule(
+        argument_spec=argument_spec(LOCK_ARG_SPEC, version={"type": "str"}, reason={"type": "str"},
+                                    reject={"type": "bool", "default": True}),
+        with_wait=True,
+        supports_check_mode=True,
+    )
+    p = module.params
+    run(module, lambda ctx: rollback.rollback_release(ctx, version=p["version"], reason=p["reason"],
+                                                      reject=p["reject"]))
+
+
+if __name__ == "__main__":
+    main()
