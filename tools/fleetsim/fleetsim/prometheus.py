@@ -6,6 +6,7 @@ Targets are given through a file_sd file, so one Prometheus can follow fleets th
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -112,6 +113,8 @@ class PrometheusServer:
                      "--storage.tsdb.retention.time=1d", "--log.level=warn"],
                     stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                     start_new_session=detach)
+            if not detach:  # a child must not outlive a crashed test session
+                atexit.register(self.stop)
             try:
                 self._wait_ready(timeout)
                 return
@@ -146,6 +149,7 @@ class PrometheusServer:
             return
         stop_pid(self.process.pid, timeout, process=self.process)
         self.process = None
+        atexit.unregister(self.stop)
 
     # -- queries --------------------------------------------------------------------------------
     def query(self, expr: str) -> list[dict[str, Any]]:
