@@ -79,7 +79,7 @@ def not_ready_summary(pods):
             waiting = (cs.get("state") or {}).get("waiting") or {}
             if waiting.get("reason"):
                 bits.append("%s %s" % (cs.get("name"), waiting["reason"]))
-            elif (cs.get("state") or {}).get("running") and not cs.get("ready"):
+            elif "running" in (cs.get("state") or {}) and not cs.get("ready"):
                 bits.append("%s running but not ready (readiness probe failing)" % cs.get("name"))
         lines.append("pod %s: %s" % (_pod_name(pod), ", ".join(bits)))
     return "; ".join(lines[:5]) + ("; ..." if len(lines) > 5 else "")
