@@ -106,6 +106,11 @@ def move_split(ctx, canary_replicas=None, weight=None, next_step=False, step_siz
         "moves": [m.as_dict() for m in moves], "before": before,
         "changed": bool(moves) or not already_recorded,
     }
+    diff_before = snapshot.replicas_only(before)
+    diff_after = snapshot.replicas_only(before)
+    for side in ("stable", "canary"):
+        diff_after[side]["replicas"] = getattr(target, side)
+    result["diff"] = {"before": diff_before, "after": diff_after}
     ctx.hold_lock()
     if ctx.check_mode or not result["changed"]:
         result.update({"after": before, "step": state.step, "phase": state.phase, "duration": 0.0})
