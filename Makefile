@@ -12,7 +12,7 @@ help:
 	@echo "make demo         progressive rollout demo on simulated clusters (arrives with the fleet progression work)"
 	@echo "make test         everything: ansible-lint, ansible-test sanity, unit, fleetsim, integration, molecule"
 	@echo "make lint|sanity|unit|fleetsim|integration|molecule   one step of make test"
-	@echo "make build        collection tarball in build/    make ee   execution-environment build context in context/"
+	@echo "make build        collection tarball in build/    make ee   execution-environment build context in build/ee/context/"
 	@echo "make venv         (re)create .venv                make clean   remove .venv and test output"
 
 system:
@@ -46,8 +46,7 @@ build: venv
 	@mkdir -p build && $(BIN)/ansible-galaxy collection build --force --output-path build .
 
 ee: venv
-	@$(BIN)/ansible-builder create -f meta/execution-environment.yml --context context
-	@echo "build context: context/ (build it with: ansible-builder build -f meta/execution-environment.yml)"
+	@bash scripts/ee-context.sh build/ee
 
 # The demo lands with the fleet progression work as scripts/demo.sh; until then say so and fail.
 demo: system venv
