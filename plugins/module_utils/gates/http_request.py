@@ -15,7 +15,7 @@ import ssl
 import time
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
-from ansible.module_utils.urls import Request
+from ansible.module_utils.urls import Request, make_context
 
 from ansible_collections.progressive.delivery.plugins.module_utils.gates.measurement import ProviderError
 
@@ -31,6 +31,20 @@ class HttpResponse(object):
         return self.body.decode("utf-8", errors="replace")
 
 
+# Loading the system CA store costs ~15 ms; build each TLS context once per process, not per request.
+_TLS_CONTEXTS = {}
+
+
+def tls_context(validate_certs, ca_path):
+    key = (bool(validate_certs), ca_path)
+    if key not in _TLS_CONTEXTS:
+        try:
+            _TLS_CONTEXTS[key] = make_context(cafile=ca_path, validate_certs=validate_certs)
+        except (IOError, OSError, ssl.SSLError) as exc:
+            raise ProviderError("cannot load ca_cert %s: %s" % (ca_path, exc))
+    return _TLS_CONTEXTS[key]
+
+
 def send(method, url, headers=None, body=None, timeout=10.0, validate_certs=True, ca_path=None,
          username=None, password=None):
     """Send one request; any HTTP status is a response, a transport failure is ProviderError."""
@@ -41,12 +55,15 @@ def send(method, url, headers=None, body=None, timeout=10.0, validate_certs=True
         timeout=timeout,
         follow_redirects="safe",
     )
+    # Passed for http:// too: Request.open would otherwise build (and load CAs into) a new one.
+    context = tls_context(validate_certs, ca_path)
     started = time.monotonic()
     try:
         response = request.open(
             method, url, data=body,
             url_username=username, url_password=password,
             force_basic_auth=username is not None,
+            context=context,
         )
         payload = response.read()
         return HttpResponse(response.getcode(), dict(response.headers), payload, time.monotonic() - started)
