@@ -35,16 +35,18 @@ description:
     expression, a query Prometheus rejects as malformed, wrong Prometheus credentials) fails the task
     with a message naming the check, before any wait, and returns no verdict.
 author:
-  - progressive.delivery contributors
+  - progressive.delivery contributors (@progressive-delivery)
 extends_documentation_fragment:
   - progressive.delivery.k8s_auth
 attributes:
   check_mode:
+    description: Can run in check mode and return the same results as without it.
     support: full
     details:
       - Measuring is read-only, so in check mode the checks are measured exactly as in a normal run and
         the verdict is real.
   diff_mode:
+    description: Returns no diff.
     support: none
 requirements:
   - jmespath (for V(jmespath) checks and O(checks[].json_assertions))
@@ -544,7 +546,7 @@ CHECK_OPTIONS = dict(
     max_latency_ms=dict(type="float"),
     requests=dict(type="int"),
     request_interval=dict(type="float"),
-    required_pass_ratio=dict(type="float"),
+    required_pass_ratio=dict(type="float", no_log=False),
     request_timeout=dict(type="float"),
     validate_certs=dict(type="bool"),
     ca_cert=dict(type="path"),

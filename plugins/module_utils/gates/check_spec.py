@@ -112,14 +112,14 @@ class CheckSpec(object):
             raise self.error(str(exc))
         if self.count > 1 and not self.interval:
             raise self.error("count is %d but no interval is set; set interval (e.g. 30s) so measurements "
-                       "are spread over time" % self.count)
+                             "are spread over time" % self.count)
         self.interval = self.interval or 0.0
 
         self.vars = {}
         for key, value in (raw.get("vars") or {}).items():
             if not _IDENTIFIER.match(str(key)) or key in ("result", "baseline", "labels"):
                 raise self.error("vars key '%s' cannot be used in conditions; use a name like error_budget "
-                           "(letters, digits, _; not result/baseline/labels)" % key)
+                                 "(letters, digits, _; not result/baseline/labels)" % key)
             self.vars[key] = _coerce_var(value)
         self.success_condition = None
         self.failure_condition = None
@@ -183,11 +183,11 @@ def build_check_specs(checks, providers):
         )
         if foreign:
             raise spec.error("option(s) %s do not apply to provider %s (its options: %s)"
-                       % (", ".join(foreign), spec.provider, ", ".join(provider_class.options)))
+                             % (", ".join(foreign), spec.provider, ", ".join(provider_class.options)))
         provider_class.validate(spec)
         spec.compile_conditions(provider_class.condition_names(spec))
         if provider_class.requires_condition and not (spec.success_condition or spec.failure_condition):
             raise spec.error("a %s check needs success_condition and/or failure_condition, e.g. "
-                       "success_condition: \"result <= 0.01\"" % spec.provider)
+                             "success_condition: \"result <= 0.01\"" % spec.provider)
         specs.append(spec)
     return specs
