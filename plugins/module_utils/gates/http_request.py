@@ -81,6 +81,8 @@ def send(method, url, headers=None, body=None, timeout=10.0, validate_certs=True
         reason = exc.reason
         if isinstance(reason, (socket.timeout, TimeoutError)):
             raise ProviderError("%s %s: no answer within %gs" % (method, url, timeout))
+        if isinstance(reason, ssl.SSLError):
+            raise ProviderError("%s %s: TLS error: %s (check validate_certs / ca_cert)" % (method, url, reason))
         raise ProviderError("%s %s: cannot connect: %s" % (method, url, reason))
     except (ConnectionError, OSError, http.client.HTTPException) as exc:
         raise ProviderError("%s %s: cannot connect: %s" % (method, url, exc))
