@@ -12,7 +12,7 @@ module: canary
 short_description: Start a canary release of a new version next to the stable Deployment
 version_added: "0.1.0"
 author:
-  - progressive.delivery maintainers
+  - progressive.delivery contributors (@progressive-delivery)
 description:
   - Ensures the canary Deployment of a new I(version) of an app exists, derived from the app's stable Deployment
     (found by its pod template label I(app_label)=I(app)) - the stable pod template with the new image(s),

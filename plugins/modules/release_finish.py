@@ -12,7 +12,7 @@ module: release_finish
 short_description: Finish a canary release - the canary becomes the app's stable
 version_added: "0.1.0"
 author:
-  - progressive.delivery maintainers
+  - progressive.delivery contributors (@progressive-delivery)
 description:
   - Brings the canary to N pods and waits until they are Ready, then deletes the old stable Deployment (or, with
     I(keep_stable=true), scales it to 0 and marks it retired for a fast-rollback window) and the canary Service.

@@ -12,7 +12,7 @@ module: release_info
 short_description: Read where an app's canary release stands in one cluster
 version_added: "0.1.0"
 author:
-  - progressive.delivery maintainers
+  - progressive.delivery contributors (@progressive-delivery)
 description:
   - Read-only. Returns the versions of the app present in the namespace with desired and ready replicas per
     version, which Deployment is the stable and which the canary, the release phase and step recorded on the

@@ -12,7 +12,7 @@ module: release_rollback
 short_description: Roll a canary release back - the stable to N and Ready first, then the canary removed
 version_added: "0.1.0"
 author:
-  - progressive.delivery maintainers
+  - progressive.delivery contributors (@progressive-delivery)
 description:
   - The fast path back to the stable version from any step of a release, in one move and without gates. The stable
     Deployment is scaled back to N and waited for until N pods are Ready; only then are the canary Deployment and the

@@ -12,7 +12,7 @@ module: scale_step
 short_description: Move a canary release's split to a target, never below serving capacity
 version_added: "0.1.0"
 author:
-  - progressive.delivery maintainers
+  - progressive.delivery contributors (@progressive-delivery)
 description:
   - Moves the pods of an app between its stable and canary Deployments to a target; N is the app's size recorded
     when the canary was created. A target is I(canary_replicas=k) (the stable gets N - k), I(weight=p) (percent of

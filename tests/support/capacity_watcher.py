@@ -52,8 +52,8 @@ class CapacityReport:
         lines = ["floor %d, ready at start %s, lowest %s, %d readiness changes, %d violations"
                  % (self.floor, self.initial_ready, self.min_ready, len(self.changes), len(self.violations))]
         for v in self.violations[:10]:
-            lines.append("  at +%.3fs ready=%d < %d after %s %s (%s)" % (v["t"], v["ready"], self.floor, v["event"],
-                                                                      v["pod"], v["version"]))
+            lines.append("  at +%.3fs ready=%d < %d after %s %s (%s)"
+                         % (v["t"], v["ready"], self.floor, v["event"], v["pod"], v["version"]))
         return "\n".join(lines)
 
 

@@ -25,6 +25,7 @@ MANAGER = "progressive.delivery"
 # Lists in a pod template whose items are identified by name: overrides merge into them by name.
 _NAMED_LISTS = ("containers", "initContainers", "env", "ports", "volumes", "volumeMounts", "imagePullSecrets")
 
+
 def merge_overrides(base, overrides, path="template_overrides"):
     """Deep-merge overrides into base (a copy): dicts key by key, named lists item by name, None deletes."""
     result = copy.deepcopy(base)

@@ -141,7 +141,8 @@ def ensure_canary(ctx, version, image=None, container=None, images=None, overrid
         raise ReleaseError("Service %s already exists and is not a canary Service of this collection; choose "
                            "another service_name" % service_name, field="service_name")
 
-    template_changed = existing is not None and         st.annotations_of(existing).get(st.TEMPLATE_HASH) != desired["metadata"]["annotations"][st.TEMPLATE_HASH]
+    desired_hash = desired["metadata"]["annotations"][st.TEMPLATE_HASH]
+    template_changed = existing is not None and st.annotations_of(existing).get(st.TEMPLATE_HASH) != desired_hash
     actions = []
     if existing is None:
         actions.append("create Deployment %s" % name)
@@ -251,4 +252,3 @@ def canary_service_names(ctx, version):
                            label_selector="%s=%s,%s=%s" % (ctx.ref.app_label, ctx.ref.app, ctx.ref.version_label, version))
     return sorted(s["metadata"]["name"] for s in body.get("items") or []
                   if st.annotations_of(s).get(st.ROLE) == st.ROLE_CANARY_SERVICE)
-

@@ -42,8 +42,8 @@ def describe_app(ctx):
             summary["role"] = st.ROLE_CANARY
         elif d is stable:
             summary["role"] = st.ROLE_STABLE
-        entry = versions.setdefault(summary["version"] or "", {"version": summary["version"], "replicas": 0,
-                                                              "ready_replicas": 0, "deployments": []})
+        entry = versions.setdefault(summary["version"] or "", {
+            "version": summary["version"], "replicas": 0, "ready_replicas": 0, "deployments": []})
         entry["replicas"] += summary["replicas"]
         entry["ready_replicas"] += summary["ready_replicas"]
         entry["deployments"].append(summary)

@@ -64,8 +64,8 @@ def run(module, operation, wait=None):
     try:
         result = operation(context_from(module, wait))
     except ReleaseError as err:
-        module.fail_json(msg=err.message, field=err.field, **dict((k, v) for k, v in err.details.items()
-                                                                   if k not in ("msg", "field", "changed")))
+        details = dict((k, v) for k, v in err.details.items() if k not in ("msg", "field", "changed"))
+        module.fail_json(msg=err.message, field=err.field, **details)
     except (K8sApiError, WaitError) as err:
         module.fail_from_error(err)
     diff = result.pop("diff", None)

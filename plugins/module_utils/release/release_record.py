@@ -62,7 +62,7 @@ def update_record(client, ref, mutate, attempts=5):
 
     mutate may raise to abort; it runs again on the fresh object after every conflict.
     """
-    for _ in range(attempts):
+    for _attempt in range(attempts):
         if get_record(client, ref) is None:
             try:
                 return client.create(mutate(empty_record(ref)))

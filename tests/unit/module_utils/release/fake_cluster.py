@@ -34,7 +34,7 @@ def matches(labels, selector):
     if not selector:
         return True
     for term in selector.split(","):
-        key, _, value = term.partition("=")
+        key, _sep, value = term.partition("=")
         if (labels or {}).get(key) != value:
             return False
     return True

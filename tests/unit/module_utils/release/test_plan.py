@@ -59,8 +59,8 @@ def test_unknown_order_and_negative_max_unavailable_are_refused():
         plan_moves(Split(4, 1), Split(3, 2), total=5, max_unavailable=-1)
 
 
-@pytest.mark.parametrize("order, max_unavailable", [("up_first", 0), ("up_first", 2), ("down_first", 1),
-                                                   ("down_first", 2), ("down_first", 3)])
+@pytest.mark.parametrize("order, max_unavailable", [
+    ("up_first", 0), ("up_first", 2), ("down_first", 1), ("down_first", 2), ("down_first", 3)])
 def test_every_transition_keeps_the_floor_and_lands_on_target(order, max_unavailable):
     total = 6
     splits = [Split(total - k, k) for k in range(total + 1)] + [Split(total, 1), Split(total, 2)]

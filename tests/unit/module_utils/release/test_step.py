@@ -29,7 +29,7 @@ def replica_patches(cluster, since):
 
 def test_next_step_walks_the_method_one_pod_at_a_time(started, make_ctx):
     seen = []
-    for _ in range(5):
+    for _attempt in range(5):
         result = step.move_split(make_ctx(), next_step=True)
         seen.append((replicas(started), result["step"], result["phase"]))
     assert seen == [((3, 1), 1, st.STEADY), ((2, 2), 2, st.STEADY), ((1, 3), 3, st.STEADY),
