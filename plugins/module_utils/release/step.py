@@ -19,7 +19,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.release.error
     InvalidArgument,
     ReleaseError,
 )
-from ansible_collections.progressive.delivery.plugins.module_utils.release.scaling import replicas_of
+from ansible_collections.progressive.delivery.plugins.module_utils.release.scaling import ready_of, replicas_of
 
 
 def validate_target_args(canary_replicas=None, weight=None, next_step=False, step_size=1):
@@ -126,6 +126,13 @@ def move_split(ctx, canary_replicas=None, weight=None, next_step=False, step_siz
         ctx.annotate(canary, changes)
     sides = {"stable": stable, "canary": canary}
     try:
+        if ctx.wait:
+            # Pods a shrink will rely on must be Ready first: a resumed step may find the growth of the
+            # interrupted run still starting up.
+            shrinking = set(m.role for m in moves if not m.wait_ready)
+            for role in ("canary", "stable"):
+                if role not in shrinking and ready_of(sides[role]) < replicas_of(sides[role]):
+                    sides[role] = ctx.wait_rolled_out(sides[role])
         for move in moves:
             sides[move.role] = ctx.scale(sides[move.role], move.replicas)
             if ctx.wait:

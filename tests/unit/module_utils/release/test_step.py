@@ -139,7 +139,18 @@ def test_a_crash_looping_canary_fails_fast_with_the_pods_reason(started, make_ct
     with pytest.raises(CanaryFailed) as err:
         step.move_split(make_ctx(wait_timeout=30), canary_replicas=2)
     assert "CrashLoopBackOff" in str(err.value) and "exit code 1" in str(err.value)
-    # The stable was never shrunk: capacity kept.
-    assert replicas(started) == (3, 2)
+    # The canary's running pod already crash-loops, so the step stops before moving anything.
+    assert replicas(started) == (3, 1)
     ann = started.obj("Deployment", "web-2")["metadata"]["annotations"]
     assert ann[st.PHASE] == st.FAILED and "CrashLoopBackOff" in ann[st.LAST_ERROR]
+
+
+def test_a_resumed_step_waits_for_the_interrupted_growth_before_shrinking(started, make_ctx):
+    step.move_split(make_ctx(), canary_replicas=1)
+    # The interrupted run grew the canary to 2, but its new pod crash-loops: never shrink the stable then.
+    started.patch("apps/v1", "Deployment", "default", "web-2", {
+        "spec": {"replicas": 2, "template": {"metadata": {"annotations": {CRASH: "true"}}}},
+        "metadata": {"annotations": st.step_started(2)}})
+    with pytest.raises(CanaryFailed):
+        step.move_split(make_ctx(wait_timeout=30), next_step=True)
+    assert replicas(started) == (3, 2)
