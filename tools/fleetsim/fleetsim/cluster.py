@@ -1,0 +1,142 @@
+"""One simulated cluster: its API (registry, store, verbs), its HTTP API server on 127.0.0.1, its
+fault state, and the control-plane components (controllers, kubelet) that run against its Api."""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import random
+import secrets
+from dataclasses import dataclass, field
+
+from .api import Api
+from .faults import FaultState
+from .resources import ResourceRegistry
+from .store import Store
+
+log = logging.getLogger("fleetsim.cluster")
+
+
+@dataclass
+class UserInfo:
+    """An authenticated user, as the real authenticator hands it to the authorizer (RBAC later)."""
+    name: str
+    groups: list[str] = field(default_factory=lambda: ["system:authenticated"])
+    uid: str = ""
+
+
+def _system_clock():
+    from .clock import Clock
+    return Clock(1.0)
+
+
+def component_factories():
+    """The control-plane parts every cluster runs: S2's controllers and kubelet.
+
+    Each factory is called as factory(cluster) and returns (or awaits to) a handle with stop()."""
+    factories = []
+    try:
+        from .controllers import start_controllers
+        factories.append(start_controllers)
+    except ImportError:
+        pass
+    try:
+        from .kubelet import start_kubelet
+        factories.append(start_kubelet)
+    except ImportError:
+        pass
+    return factories
+
+
+class Cluster:
+    def __init__(self, name: str, *, clock=None, settings=None, token: str | None = None, port: int = 0,
+                 host: str = "127.0.0.1", run_components: bool = True, seed: int | None = None,
+                 region: str | None = None):
+        self.name = name
+        self.settings = settings
+        self.region = region
+        self.clock = clock or _system_clock()
+        self.host = host
+        self.port = port
+        self.token = token or secrets.token_hex(24)
+        # token -> user; the admin token belongs to the cluster admin (RBAC evaluation comes later).
+        self.users: dict[str, UserInfo] = {self.token: UserInfo("kubernetes-admin",
+                                                                ["system:masters", "system:authenticated"])}
+        self.rng = random.Random(seed)
+        self.registry = ResourceRegistry()
+        self.store = Store()
+        self.api = Api(self.registry, self.store, self.clock, rng=self.rng)
+        self.faults = FaultState()
+        self.run_components = run_components
+        self.components: list = []
+        self.server = None  # apiserver.server.ApiServer once started
+        self.started = False
+        self._bootstrap()
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.host}:{self.port}" if False else f"http://{self.host}:{self.port}"
+
+    def _bootstrap(self) -> None:
+        """What a fresh kube-apiserver has: the system namespaces and the default service."""
+        for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
+            self.api.create("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
+                            field_manager="kube-apiserver")
+        self.api.create("services", {
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "kubernetes", "namespace": "default",
+                         "labels": {"component": "apiserver", "provider": "kubernetes"}},
+            "spec": {"clusterIP": "10.96.0.1",
+                     "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
+        }, field_manager="kube-apiserver")
+
+    async def start(self) -> None:
+        from .apiserver.server import ApiServer
+        self.server = ApiServer(self)
+        await self.server.start()
+        self.port = self.server.port
+        if self.run_components:
+            for factory in component_factories():
+                handle = factory(self)
+                if inspect.isawaitable(handle):
+                    handle = await handle
+                if handle is not None:
+                    self.components.append(handle)
+        self.started = True
+
+    async def stop(self) -> None:
+        for comp in reversed(self.components):
+            try:
+                res = comp.stop()
+                if inspect.isawaitable(res):
+                    await res
+            except Exception:  # noqa: BLE001 - stopping the rest matters more
+                log.exception("stopping %s of cluster %s failed", comp, self.name)
+        self.components.clear()
+        if self.server is not None:
+            await self.server.stop()
+        self.started = False
+
+    async def set_reachable(self, reachable: bool) -> None:
+        """Close (unreachable) or reopen the listening socket on the same port."""
+        if self.server is not None:
+            if reachable:
+                await self.server.open()
+            else:
+                await self.server.close()
+
+    def __repr__(self) -> str:
+        return f"Cluster({self.name!r}, port={self.port})"
+
+
+async def wait_until_answering(cluster: Cluster, timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        try:
+            _, writer = await asyncio.open_connection(cluster.host, cluster.port)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.02)
+    raise TimeoutError(f"cluster {cluster.name} does not answer on {cluster.url}")

@@ -1,0 +1,187 @@
+"""The OpenAPI v3 documents of the real API (package data), loaded once per process and shared by
+every cluster: raw bytes to serve, and a description-free schema catalog for strategic merge
+patch keys, managed fields and field validation."""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from functools import lru_cache
+from importlib import resources as _res
+from typing import Iterator
+
+_LOCK = threading.RLock()
+_DOCS: dict[str, bytes] | None = None
+_SCHEMAS: dict[str, dict] | None = None
+_GVK: dict[tuple[str, str], str] | None = None
+REF_PREFIX = "#/components/schemas/"
+
+
+def _data_dir():
+    return _res.files("fleetsim").joinpath("data", "openapi")
+
+
+def documents() -> dict[str, bytes]:
+    """{"api/v1": bytes, "apis/apps/v1": bytes, ...}: the built-in group-version documents."""
+    global _DOCS
+    if _DOCS is None:
+        with _LOCK:
+            if _DOCS is None:
+                docs = {}
+                for entry in _data_dir().iterdir():
+                    if entry.name.endswith("_openapi.json"):
+                        path = entry.name[: -len("_openapi.json")].replace("__", "/")
+                        docs[path] = entry.read_bytes()
+                _DOCS = docs
+    return _DOCS
+
+
+@lru_cache(maxsize=None)
+def document_hash(path: str) -> str:
+    return hashlib.sha512(documents()[path]).hexdigest().upper()
+
+
+def _strip(node):
+    """Drop descriptions: they are most of the bytes and nothing but `explain` needs them."""
+    if isinstance(node, dict):
+        return {k: _strip(v) for k, v in node.items() if k != "description"}
+    if isinstance(node, list):
+        return [_strip(v) for v in node]
+    return node
+
+
+def schemas() -> dict[str, dict]:
+    """Every component schema of every built-in document, by name."""
+    global _SCHEMAS, _GVK
+    if _SCHEMAS is None:
+        with _LOCK:
+            if _SCHEMAS is None:
+                all_schemas: dict[str, dict] = {}
+                gvk: dict[tuple[str, str], str] = {}
+                for raw in documents().values():
+                    doc = json.loads(raw)
+                    for name, schema in doc.get("components", {}).get("schemas", {}).items():
+                        if name in all_schemas:
+                            continue
+                        all_schemas[name] = _strip(schema)
+                        for g in schema.get("x-kubernetes-group-version-kind") or []:
+                            av = f"{g['group']}/{g['version']}" if g["group"] else g["version"]
+                            gvk.setdefault((av, g["kind"]), name)
+                _SCHEMAS = all_schemas
+                _GVK = gvk
+    return _SCHEMAS
+
+
+def schema_name_for(api_version: str, kind: str) -> str | None:
+    schemas()
+    assert _GVK is not None
+    return _GVK.get((api_version, kind))
+
+
+class Node:
+    """A position in a schema: resolves $ref/allOf and answers the patch/list extensions."""
+
+    __slots__ = ("schema", "catalog")
+
+    def __init__(self, schema: dict | None, catalog: dict[str, dict]):
+        self.catalog = catalog
+        self.schema = self._resolve(schema or {})
+
+    def _resolve(self, schema: dict) -> dict:
+        merged = dict(schema)
+        seen = 0
+        while seen < 20:
+            seen += 1
+            ref = merged.pop("$ref", None)
+            all_of = merged.pop("allOf", None)
+            if ref is None and not all_of:
+                break
+            if ref:
+                target = self.catalog.get(ref[len(REF_PREFIX):], {}) if ref.startswith(REF_PREFIX) else {}
+                merged = {**target, **merged}
+            for part in all_of or []:
+                r = part.get("$ref")
+                target = self.catalog.get(r[len(REF_PREFIX):], {}) if r and r.startswith(REF_PREFIX) else part
+                merged = {**target, **merged}
+        return merged
+
+    def field(self, name: str) -> "Node | None":
+        props = self.schema.get("properties")
+        if props and name in props:
+            return Node(props[name], self.catalog)
+        add = self.schema.get("additionalProperties")
+        if isinstance(add, dict):
+            return Node(add, self.catalog)
+        return None
+
+    @property
+    def items(self) -> "Node | None":
+        it = self.schema.get("items")
+        return Node(it, self.catalog) if isinstance(it, dict) else None
+
+    @property
+    def type(self) -> str | None:
+        t = self.schema.get("type")
+        if t is None and "properties" in self.schema:
+            return "object"
+        return t
+
+    @property
+    def properties(self) -> dict:
+        return self.schema.get("properties") or {}
+
+    @property
+    def required(self) -> list[str]:
+        return self.schema.get("required") or []
+
+    @property
+    def is_map(self) -> bool:
+        return isinstance(self.schema.get("additionalProperties"), dict)
+
+    @property
+    def preserves_unknown(self) -> bool:
+        return bool(self.schema.get("x-kubernetes-preserve-unknown-fields")) or (
+            self.type == "object" and not self.properties and not self.is_map)
+
+    @property
+    def int_or_string(self) -> bool:
+        return bool(self.schema.get("x-kubernetes-int-or-string")) or self.schema.get("format") == "int-or-string"
+
+    @property
+    def patch_strategy(self) -> str:
+        return self.schema.get("x-kubernetes-patch-strategy", "")
+
+    @property
+    def patch_merge_key(self) -> str | None:
+        return self.schema.get("x-kubernetes-patch-merge-key")
+
+    @property
+    def list_type(self) -> str | None:
+        return self.schema.get("x-kubernetes-list-type")
+
+    @property
+    def list_map_keys(self) -> list[str]:
+        return self.schema.get("x-kubernetes-list-map-keys") or []
+
+    @property
+    def map_type(self) -> str | None:
+        return self.schema.get("x-kubernetes-map-type")
+
+    @property
+    def has_default_object(self) -> bool:
+        return self.schema.get("default") == {}
+
+
+def root_for(api_version: str, kind: str, crd_schema: dict | None = None) -> Node | None:
+    """The schema Node of a kind, or of a custom resource given its openAPIV3Schema."""
+    if crd_schema is not None:
+        return Node(crd_schema, schemas())
+    name = schema_name_for(api_version, kind)
+    if name is None:
+        return None
+    cat = schemas()
+    return Node(cat[name], cat)
+
+
+def iter_paths() -> Iterator[str]:
+    return iter(sorted(documents()))

@@ -1,0 +1,316 @@
+"""core/v1 kinds: Namespace, Pod, Service, Secret, Endpoints, Event, Node, ... strategies."""
+from __future__ import annotations
+
+import base64
+import copy
+import ipaddress
+
+from ..errors import (Cause, ApiError, field_forbidden, field_invalid, field_not_supported, field_required)
+from . import register
+from .base import Strategy, validate_dns1035_label, validate_dns_label, validate_nonneg
+from .pods import default_pod_spec, validate_pod_spec
+
+SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")
+NODE_PORT_RANGE = (30000, 32767)
+
+
+class NamespaceStrategy(Strategy):
+    name_rule = "label"
+
+    def default(self, obj, ctx):
+        obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
+
+    def prepare_for_create(self, obj, ctx):
+        obj["spec"] = {"finalizers": ["kubernetes"]}
+        obj["status"] = {"phase": "Active"}
+
+    def prepare_for_update(self, new, old, ctx):
+        # spec.finalizers changes only through /finalize.
+        new["spec"] = copy.deepcopy(old.get("spec", {}))
+        new["status"] = copy.deepcopy(old.get("status", {}))
+
+    def validate(self, obj, ctx):
+        labels = obj["metadata"].get("labels") or {}
+        if labels.get("kubernetes.io/metadata.name") != obj["metadata"]["name"]:
+            return [field_invalid("metadata.labels", labels, "label kubernetes.io/metadata.name must match "
+                                                             "the namespace name")]
+        return []
+
+
+class PodStrategy(Strategy):
+    has_generation = True
+
+    def default(self, obj, ctx):
+        spec = obj.setdefault("spec", {})
+        default_pod_spec(spec)
+        spec.setdefault("enableServiceLinks", True)
+        spec.setdefault("serviceAccountName", "default")
+        spec.setdefault("serviceAccount", spec["serviceAccountName"])
+        spec.setdefault("priority", 0)
+        spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+        if "tolerations" not in spec:
+            spec["tolerations"] = [
+                {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute",
+                 "tolerationSeconds": 300},
+                {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute",
+                 "tolerationSeconds": 300},
+            ]
+
+    def prepare_for_create(self, obj, ctx):
+        obj["status"] = {"phase": "Pending", "qosClass": _qos_class(obj.get("spec") or {})}
+
+    def validate(self, obj, ctx):
+        return validate_pod_spec("spec", obj.get("spec"))
+
+    def validate_update(self, new, old, ctx):
+        out = self.validate(new, ctx)
+        # Only images (and a few other fields) may change in a pod's spec.
+        def comparable(spec):
+            s = copy.deepcopy(spec or {})
+            for c in (s.get("containers") or []) + (s.get("initContainers") or []):
+                c.pop("image", None)
+            s.pop("activeDeadlineSeconds", None)
+            s.pop("tolerations", None)
+            s.pop("terminationGracePeriodSeconds", None)
+            if not (old.get("spec") or {}).get("nodeName"):
+                s.pop("nodeName", None)
+            return s
+        if comparable(new.get("spec")) != comparable(old.get("spec")):
+            out.append(Cause("FieldValueForbidden", "spec",
+                             "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,"
+                             "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
+                             "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
+                             "(allow it to be set to 1 if it was previously negative)"))
+        return out
+
+    def graceful_delete(self, obj, grace):
+        spec = obj.get("spec") or {}
+        phase = (obj.get("status") or {}).get("phase")
+        if not spec.get("nodeName") or phase in ("Succeeded", "Failed"):
+            return None  # never scheduled or finished: no kubelet to wait for
+        if grace is None:
+            grace = spec.get("terminationGracePeriodSeconds", 30)
+        return grace or None
+
+
+def _qos_class(spec: dict) -> str:
+    requests = limits = False
+    guaranteed = True
+    for c in spec.get("containers") or []:
+        res = c.get("resources") or {}
+        if res.get("requests"):
+            requests = True
+        if res.get("limits"):
+            limits = True
+        lim = res.get("limits") or {}
+        req = res.get("requests") or lim
+        if not (lim.get("cpu") and lim.get("memory") and req.get("cpu") == lim.get("cpu")
+                and req.get("memory") == lim.get("memory")):
+            guaranteed = False
+    if not requests and not limits:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed else "Burstable"
+
+
+class ServiceStrategy(Strategy):
+    name_rule = "dns1035"
+
+    def default(self, obj, ctx):
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("type", "ClusterIP")
+        spec.setdefault("sessionAffinity", "None")
+        for p in spec.get("ports") or []:
+            if isinstance(p, dict):
+                p.setdefault("protocol", "TCP")
+                if "targetPort" not in p and "port" in p:
+                    p["targetPort"] = p["port"]
+        if spec["type"] in ("ClusterIP", "NodePort", "LoadBalancer"):
+            spec.setdefault("internalTrafficPolicy", "Cluster")
+        if spec["type"] in ("NodePort", "LoadBalancer"):
+            spec.setdefault("externalTrafficPolicy", "Cluster")
+        if spec["type"] == "LoadBalancer":
+            spec.setdefault("allocateLoadBalancerNodePorts", True)
+        if spec.get("sessionAffinity") == "ClientIP":
+            spec.setdefault("sessionAffinityConfig", {"clientIP": {"timeoutSeconds": 10800}})
+
+    def prepare_for_create(self, obj, ctx):
+        obj["status"] = {"loadBalancer": {}}
+
+    def prepare_for_update(self, new, old, ctx):
+        spec, old_spec = new.setdefault("spec", {}), old.get("spec") or {}
+        # Allocated values carry over when the client leaves them out (as kubectl apply does).
+        for k in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"):
+            if k not in spec and k in old_spec and spec.get("type", "ClusterIP") != "ExternalName":
+                spec[k] = copy.deepcopy(old_spec[k])
+        old_ports = {(p.get("port"), p.get("protocol", "TCP")): p for p in old_spec.get("ports") or []}
+        for p in spec.get("ports") or []:
+            o = old_ports.get((p.get("port"), p.get("protocol", "TCP")))
+            if o and "nodePort" in o and "nodePort" not in p and spec.get("type") in ("NodePort", "LoadBalancer"):
+                p["nodePort"] = o["nodePort"]
+
+    def allocate(self, obj, ctx, dry_run):
+        spec = obj["spec"]
+        if spec["type"] == "ExternalName":
+            return
+        alloc = ctx.allocations.setdefault("service-ips", set())
+        if spec.get("clusterIP") in (None, ""):
+            ip = _free_ip(ctx, alloc)
+            spec["clusterIP"] = ip
+        if spec["clusterIP"] != "None":
+            alloc.add(spec["clusterIP"]) if not dry_run else None
+        spec.setdefault("clusterIPs", [spec["clusterIP"]])
+        spec.setdefault("ipFamilies", ["IPv4"])
+        spec.setdefault("ipFamilyPolicy", "SingleStack")
+        if spec["type"] in ("NodePort", "LoadBalancer"):
+            ports = ctx.allocations.setdefault("node-ports", set())
+            for p in spec.get("ports") or []:
+                if not p.get("nodePort"):
+                    for _ in range(1000):
+                        candidate = ctx.rng.randint(*NODE_PORT_RANGE)
+                        if candidate not in ports:
+                            break
+                    p["nodePort"] = candidate
+                if not dry_run:
+                    ports.add(p["nodePort"])
+
+    def after_delete(self, obj, ctx):
+        spec = obj.get("spec") or {}
+        ctx.allocations.setdefault("service-ips", set()).discard(spec.get("clusterIP"))
+        for p in spec.get("ports") or []:
+            ctx.allocations.setdefault("node-ports", set()).discard(p.get("nodePort"))
+
+    def validate(self, obj, ctx):
+        spec = obj.get("spec") or {}
+        out: list[Cause] = []
+        stype = spec.get("type")
+        if stype not in ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"):
+            out.append(field_not_supported("spec.type", stype, ["ClusterIP", "ExternalName", "LoadBalancer",
+                                                                "NodePort"]))
+        ports = spec.get("ports") or []
+        if not ports and spec.get("clusterIP") != "None" and stype != "ExternalName":
+            out.append(field_required("spec.ports"))
+        seen = set()
+        for i, p in enumerate(ports):
+            if len(ports) > 1 and not p.get("name"):
+                out.append(field_required(f"spec.ports[{i}].name"))
+            port = p.get("port")
+            if port is None:
+                out.append(field_required(f"spec.ports[{i}].port"))
+            elif not isinstance(port, int) or not 0 < port < 65536:
+                out.append(field_invalid(f"spec.ports[{i}].port", port, "must be between 1 and 65535, inclusive"))
+            if p.get("protocol") not in ("TCP", "UDP", "SCTP"):
+                out.append(field_not_supported(f"spec.ports[{i}].protocol", p.get("protocol"),
+                                               ["SCTP", "TCP", "UDP"]))
+            key = (port, p.get("protocol"))
+            if key in seen:
+                out.append(Cause("FieldValueDuplicate", f"spec.ports[{i}]",
+                                 f"Duplicate value: core.ServicePort{{Name:\"{p.get('name', '')}\", "
+                                 f"Protocol:\"{p.get('protocol')}\", Port:{port}}}"))
+            seen.add(key)
+        if spec.get("sessionAffinity") not in ("None", "ClientIP"):
+            out.append(field_not_supported("spec.sessionAffinity", spec.get("sessionAffinity"),
+                                           ["ClientIP", "None"]))
+        ip = spec.get("clusterIP")
+        if ip not in (None, "", "None"):
+            try:
+                addr = ipaddress.ip_address(ip)
+                if addr not in SERVICE_CIDR:
+                    out.append(field_invalid("spec.clusterIPs", [ip], "failed to allocate IP "
+                                             f"{ip}: the provided IP ({ip}) is not in the valid range. The range "
+                                             f"of valid IPs is {SERVICE_CIDR}"))
+            except ValueError:
+                out.append(field_invalid("spec.clusterIPs[0]", ip, "must be a valid IP address, (e.g. 10.9.8.7 or "
+                                                                   "2001:db8::ffff)"))
+        return out
+
+    def validate_update(self, new, old, ctx):
+        out = self.validate(new, ctx)
+        ospec, nspec = old.get("spec") or {}, new.get("spec") or {}
+        if ospec.get("clusterIP") and nspec.get("clusterIP") not in (None, ospec.get("clusterIP")) and \
+                nspec.get("type") != "ExternalName":
+            out.append(field_invalid("spec.clusterIPs[0]", nspec.get("clusterIP"),
+                                     "may not change once set"))
+        return out
+
+
+def _free_ip(ctx, alloc: set) -> str:
+    base = int(SERVICE_CIDR.network_address)
+    size = SERVICE_CIDR.num_addresses
+    for _ in range(10000):
+        # The real allocator prefers the upper part of the range for dynamic allocation.
+        candidate = str(ipaddress.ip_address(base + ctx.rng.randint(16, size - 2)))
+        if candidate not in alloc:
+            return candidate
+    raise ApiError(500, "InternalError", "Internal error occurred: failed to allocate a serviceIP: range is full")
+
+
+class SecretStrategy(Strategy):
+    def default(self, obj, ctx):
+        obj.setdefault("type", "Opaque")
+        string_data = obj.pop("stringData", None)
+        if isinstance(string_data, dict):
+            data = obj.setdefault("data", {})
+            for k, v in string_data.items():
+                data[k] = base64.b64encode(str(v).encode()).decode()
+
+    def validate(self, obj, ctx):
+        out = []
+        for k, v in (obj.get("data") or {}).items():
+            try:
+                base64.b64decode(v, validate=True)
+            except Exception:  # noqa: BLE001
+                out.append(field_invalid(f"data[{k}]", "<secret contents redacted>", "illegal base64 data"))
+        return out
+
+    def validate_update(self, new, old, ctx):
+        out = self.validate(new, ctx)
+        if new.get("type") != old.get("type"):
+            out.append(field_invalid("type", new.get("type"), "field is immutable"))
+        if old.get("immutable") and (new.get("data") != old.get("data")):
+            out.append(field_forbidden("data", "field is immutable when `immutable` is set"))
+        return out
+
+
+class ConfigMapStrategy(Strategy):
+    def validate_update(self, new, old, ctx):
+        out = self.validate(new, ctx)
+        if old.get("immutable") and (new.get("data") != old.get("data") or
+                                     new.get("binaryData") != old.get("binaryData")):
+            out.append(field_forbidden("data", "field is immutable when `immutable` is set"))
+        return out
+
+
+class EndpointsStrategy(Strategy):
+    allow_create_on_update = True
+
+
+class EventStrategy(Strategy):
+    def validate(self, obj, ctx):
+        out = []
+        if not obj.get("involvedObject"):
+            out.append(field_required("involvedObject"))
+        if obj["metadata"].get("namespace") and (obj.get("involvedObject") or {}).get("namespace") not in (
+                None, "", obj["metadata"]["namespace"]):
+            out.append(field_invalid("involvedObject.namespace", obj["involvedObject"]["namespace"],
+                                     "does not match event.namespace"))
+        return out
+
+
+class NodeStrategy(Strategy):
+    def default(self, obj, ctx):
+        obj.setdefault("spec", {})
+
+
+class ServiceAccountStrategy(Strategy):
+    pass
+
+
+register("namespaces", NamespaceStrategy())
+register("pods", PodStrategy())
+register("services", ServiceStrategy())
+register("secrets", SecretStrategy())
+register("configmaps", ConfigMapStrategy())
+register("endpoints", EndpointsStrategy())
+register("events", EventStrategy())
+register("nodes", NodeStrategy())
+register("serviceaccounts", ServiceAccountStrategy())
