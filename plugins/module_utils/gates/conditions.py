@@ -242,7 +242,13 @@ class Condition(object):
                     return value
             return value
         if isinstance(node, ast.BinOp):
-            return _BINARY[type(node.op)](self._eval(node.left, env), self._eval(node.right, env))
+            left, right = self._eval(node.left, env), self._eval(node.right, env)
+            # Numbers only: "x" * 10**9 or list repetition would let a condition exhaust memory.
+            for operand in (left, right):
+                if not isinstance(operand, (int, float)):
+                    raise ConditionEvaluationError(
+                        "arithmetic needs numbers, got %s %s" % (type(operand).__name__, format_value(operand)))
+            return _BINARY[type(node.op)](left, right)
         if isinstance(node, ast.UnaryOp):
             return _UNARY[type(node.op)](self._eval(node.operand, env))
         if isinstance(node, ast.Compare):

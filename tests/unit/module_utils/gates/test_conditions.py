@@ -108,3 +108,10 @@ def test_short_circuit_avoids_evaluating_the_right_side():
 def test_used_names_excludes_functions_and_constants():
     condition = Condition("isnan(result) or result < budget * inf", NAMES)
     assert condition.used_names == {"result", "budget"}
+
+
+@pytest.mark.parametrize("env", [{"result": "x"}, {"result": [1]}])
+def test_arithmetic_is_for_numbers_only(env):
+    # String or list repetition could exhaust memory; conditions refuse it.
+    with pytest.raises(ConditionEvaluationError, match="arithmetic needs numbers"):
+        Condition("result * 1000000000 == 0", NAMES).evaluate(env)
