@@ -184,6 +184,10 @@ def ensure_canary(ctx, version, image=None, container=None, images=None, overrid
         except (CanaryFailed, ReleaseError) as err:
             ctx.annotate(canary, st.step_failed(err.message))
             raise
+    state = st.ReleaseState.of(canary)
+    if state.phase == st.FAILED and state.target is None and (ctx.wait or template_changed):
+        # A fixed template for a canary that failed before its first step: it starts over.
+        canary = ctx.annotate(canary, {st.PHASE: st.CREATED, st.LAST_ERROR: None, st.UPDATED_AT: st.timestamp()})
     result["canary"] = snapshot.deployment_summary(view, canary)
     result["phase"] = st.ReleaseState.of(canary).phase
     return result

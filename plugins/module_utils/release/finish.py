@@ -27,28 +27,29 @@ def finish_release(ctx, version=None, keep_stable=False):
     if done is not None:
         return {"changed": False, "msg": "version %s already completed its release" % version, "actions": [],
                 "version": version, "phase": st.COMPLETED, "stable": snapshot.deployment_summary(view, done)}
-    view, canary, stable = find_release(ctx, version)
+    view, canary, stable = find_release(ctx, version, stable_may_be_gone=True)
     state = st.ReleaseState.of(canary)
     if state.phase == st.ROLLING_BACK:
         raise ReleaseError("the release of version %s is being rolled back; run progressive.delivery.release_rollback "
                            "again to complete the rollback" % view.version_of(canary), field="app")
     total = state.total or replicas_of(stable)
-    canary_name, stable_name = canary["metadata"]["name"], stable["metadata"]["name"]
+    canary_name, stable_name = canary["metadata"]["name"], state.stable_name
     service_names = canary_ops.canary_service_names(ctx, view.version_of(canary))
     retired_old = [d["metadata"]["name"] for d in view.retired]
     actions = []
     if replicas_of(canary) != total:
         actions.append("scale Deployment %s (canary) to %d and wait until Ready" % (canary_name, total))
-    if keep_stable:
+    # stable is None when an interrupted finish already removed it.
+    if stable is not None and keep_stable:
         actions.append("scale Deployment %s (old stable) to 0 and keep it for a fast rollback" % stable_name)
         actions.extend("delete Deployment %s (an older retired stable)" % n for n in retired_old)
-    else:
+    elif stable is not None:
         actions.append("delete Deployment %s (old stable)" % stable_name)
     actions.extend("delete Service %s (canary Service)" % s for s in service_names)
     actions.append("mark Deployment %s as the app's stable (phase Completed)" % canary_name)
     before = snapshot.split_summary(view, stable, canary)
     result = {"changed": True, "app": ctx.ref.app, "namespace": ctx.ref.namespace,
-              "version": view.version_of(canary), "previous_version": view.version_of(stable),
+              "version": view.version_of(canary), "previous_version": state.stable_version,
               "total_replicas": total, "actions": actions, "before": before,
               "diff": {"before": snapshot.replicas_only(before),
                        "after": {"stable": {"name": canary_name, "version": view.version_of(canary), "replicas": total},
@@ -68,13 +69,13 @@ def finish_release(ctx, version=None, keep_stable=False):
     except (CanaryFailed, ReleaseError) as err:
         ctx.annotate(canary, st.step_failed(err.message))
         raise
-    if keep_stable:
+    if stable is not None and keep_stable:
         if replicas_of(stable) != 0:
             ctx.scale(stable, 0)
         ctx.annotate(stable, {st.ROLE: st.ROLE_RETIRED, st.RETIRED_AT: st.timestamp()})
         for old in retired_old:
             ctx.delete("apps/v1", "Deployment", old)
-    else:
+    elif stable is not None:
         ctx.delete("apps/v1", "Deployment", stable_name)
     for svc in service_names:
         ctx.delete("v1", "Service", svc)

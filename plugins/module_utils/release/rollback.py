@@ -65,12 +65,14 @@ def rollback_release(ctx, version=None, reason=None, reject=True):
         stable = ctx.scale(stable, total)
     stable = ctx.wait_rolled_out(stable)  # always: the canary goes only once N stable pods are Ready
     ready_at = round(ctx.clock() - started, 3)
-    ctx.delete("apps/v1", "Deployment", canary_name)
-    for svc in service_names:
-        ctx.delete("v1", "Service", svc)
+    # Reject before deleting: a run killed in between leaves the canary (phase RollingBack) for the
+    # re-run to remove, never a removed canary whose version was not rejected.
     rejected = reject_list.read(ctx.client, ctx.ref)
     if reject:
         rejected = reject_list.reject(ctx.client, ctx.ref, version, reason, ctx.lock_owner)
+    ctx.delete("apps/v1", "Deployment", canary_name)
+    for svc in service_names:
+        ctx.delete("v1", "Service", svc)
     ctx.release_lock()
     after_view = ctx.view()
     result.update({"duration": round(ctx.clock() - started, 3), "stable_ready_after": ready_at,

@@ -41,8 +41,11 @@ def validate_target_args(canary_replicas=None, weight=None, next_step=False, ste
         raise InvalidArgument("step_size", "%d must be 1 or more (pods moved by next_step)" % step_size)
 
 
-def find_release(ctx, version=None):
-    """(view, canary, stable) of the release in progress; raises when there is none to move."""
+def find_release(ctx, version=None, stable_may_be_gone=False):
+    """(view, canary, stable) of the release in progress; raises when there is none to move.
+
+    stable_may_be_gone: a finish interrupted after deleting the stable resumes with stable None.
+    """
     view = ctx.view()
     canary = view.canary
     if canary is None:
@@ -56,7 +59,7 @@ def find_release(ctx, version=None):
                        "that release back first" % (ctx.ref.app, canary_version, version, canary_version))
     state = st.ReleaseState.of(canary)
     stable = view.by_name(state.stable_name) if state.stable_name else None
-    if stable is None:
+    if stable is None and not (stable_may_be_gone and state.phase == st.FINISHING):
         raise ReleaseError(
             "the stable Deployment %s recorded by canary %s is gone; the release cannot be moved. Recreate the "
             "stable or finish the release" % (state.stable_name, canary["metadata"]["name"]), field="app")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import K8sConflictError
 from ansible_collections.progressive.delivery.plugins.module_utils.release import (
     canary_ops,
     finish,
@@ -121,3 +122,32 @@ def test_release_info_reports_versions_phase_step_lock_and_rejects(midway, make_
     assert view["lock"]["owner"] == "tester@here" and view["lock"]["expired"] is False
     assert view["canary_services"] == ["web-2"] and view["services"] == ["web"]
     assert view["changed"] is False
+
+
+def test_a_finish_interrupted_after_deleting_the_stable_completes_on_rerun(midway, make_ctx):
+    ctx = make_ctx()
+    midway.patch("apps/v1", "Deployment", "default", "web-2", {
+        "spec": {"replicas": 4}, "metadata": {"annotations": {st.PHASE: st.FINISHING}}})
+    midway.delete("apps/v1", "Deployment", "default", "web")
+    result = finish.finish_release(ctx)
+    assert result["phase"] == st.COMPLETED and midway.obj("Service", "web-2") is None
+    assert midway.obj("Deployment", "web-2")["metadata"]["annotations"][st.ROLE] == st.ROLE_STABLE
+
+
+def test_a_rollback_interrupted_before_deleting_the_canary_has_already_rejected(midway, make_ctx):
+    midway.conflicts = {"delete": 100}  # the run dies at its first delete
+    with pytest.raises(K8sConflictError):
+        rollback.rollback_release(make_ctx(), reason="bad")
+    midway.conflicts = {}
+    assert "2" in reject_list.read(midway, make_ctx().ref)
+    assert rollback.rollback_release(make_ctx())["changed"] is True
+    assert midway.obj("Deployment", "web-2") is None
+
+
+def test_a_fixed_canary_starts_over_after_failing_at_creation(cluster, make_ctx):
+    crash = {"metadata": {"annotations": {CRASH: "true"}}}
+    with pytest.raises(ReleaseError):
+        canary_ops.ensure_canary(make_ctx(wait_timeout=30), "2", image="web:2", overrides=crash)
+    assert cluster.obj("Deployment", "web-2")["metadata"]["annotations"][st.PHASE] == st.FAILED
+    result = canary_ops.ensure_canary(make_ctx(), "2", image="web:2")
+    assert result["changed"] is True and result["phase"] == st.CREATED
