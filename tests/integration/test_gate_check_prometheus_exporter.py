@@ -229,3 +229,13 @@ def test_playbook_rescue_sees_verdict_and_measurements(prometheus, tmp_path):
     assert rescued["verdict"] == "fail"
     assert rescued["phases"] == ["Failed"]
     assert rescued["reason"].startswith("check 'canary-error-ratio' failed")
+
+
+def test_long_query_is_posted_and_answered(prometheus, capsys):
+    # ~6 KB of PromQL: sent as a form POST, which the real API answers like a GET.
+    terms = " + ".join('0 * sum(http_requests_total{version="v1", code="%d"} or vector(0))' % (200 + n % 300)
+                       for n in range(100))
+    check = {"name": "long", "provider": "prometheus", "query": "sum(up) + " + terms, "success_condition": "result == 1"}
+    result = run(capsys, {"prometheus": {"url": prometheus.url}, "checks": [check]})
+    assert len(check["query"]) > 4000
+    assert (result["rc"], result["verdict"]) == (0, "pass"), result.get("reason", result.get("msg"))

@@ -26,6 +26,8 @@ from ansible_collections.progressive.delivery.plugins.module_utils.gates.measure
 from ansible_collections.progressive.delivery.plugins.module_utils.gates.providers.base import Provider
 
 _BASELINE_WORD = re.compile(r"\bbaseline\b")
+# Longest urlencoded query sent with GET; proxies commonly reject URLs over 8 KiB.
+MAX_GET_QUERY = 4000
 
 
 def _shorten(text, limit=300):
@@ -95,9 +97,14 @@ class PrometheusProvider(Provider):
 
     def query(self, promql):
         """(list of Series, no-data reason or None) for one instant query."""
-        params = {"query": promql, "timeout": "%gs" % self.timeout}
-        url = "%s?%s" % (self.endpoint, urlencode(params))
-        response = send("GET", url, headers=self.headers, timeout=self.timeout,
+        form = urlencode({"query": promql, "timeout": "%gs" % self.timeout})
+        if len(form) <= MAX_GET_QUERY:
+            method, url, body, headers = "GET", "%s?%s" % (self.endpoint, form), None, self.headers
+        else:
+            # Long queries go as a form POST (the API accepts both) to stay under URL length limits.
+            method, url, body = "POST", self.endpoint, form.encode("utf-8")
+            headers = dict(self.headers, **{"Content-Type": "application/x-www-form-urlencoded"})
+        response = send(method, url, headers=headers, body=body, timeout=self.timeout,
                         validate_certs=self.validate_certs, ca_path=self.ca_path,
                         username=self.username, password=self.password)
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -150,3 +151,12 @@ def test_missing_prometheus_url_is_a_config_error():
                                   "success_condition": "result == 1"}], PROVIDERS)
     with pytest.raises(CheckConfigError, match="prometheus.url is not set"):
         PrometheusProvider(spec, GateContext(prometheus=None))
+
+
+def test_long_queries_are_posted_as_a_form(server):
+    server.route("/api/v1/query", lambda r: (200, {}, vector(({}, "1"))))
+    long_query = "sum(" + " + ".join('rate(x{pod="pod-%04d"}[1m])' % n for n in range(300)) + ")"
+    provider(server.url, query=long_query).measure()
+    sent = server.requests[0]
+    assert sent["method"] == "POST" and sent["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+    assert parse_qs(sent["body"].decode())["query"] == [long_query]
