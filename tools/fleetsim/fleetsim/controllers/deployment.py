@@ -88,7 +88,13 @@ class DeploymentController(Controller):
         return new_rs, all_old
 
     def _update_deployment_status(self, d: dict) -> dict:
+        """UpdateStatus with the revision annotation in the same object, as the real controller
+        writes it; an apiserver that keeps metadata out of /status gets a metadata update too."""
+        wanted = dict((d.get("metadata") or {}).get("annotations") or {})
         updated = self.api.update(DEPLOY, d, subresource="status")
+        if (updated["metadata"].get("annotations") or {}) != wanted:
+            updated["metadata"]["annotations"] = wanted
+            updated = self.api.update(DEPLOY, updated)
         d.clear()
         d.update(updated)
         return d
