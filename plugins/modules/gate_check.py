@@ -508,6 +508,8 @@ duration:
   type: float
 """
 
+import traceback
+
 from ansible_collections.progressive.delivery.plugins.module_utils.gates.gate import prepare_gate
 from ansible_collections.progressive.delivery.plugins.module_utils.gates.measurement import (
     FAIL,
@@ -600,6 +602,10 @@ def run_module(module):
         result = prepare_gate(module.params["checks"], context).run()
     except CheckConfigError as exc:
         module.fail_json(msg=str(exc), changed=False)
+    except Exception as exc:  # pylint: disable=broad-except
+        # A bug must still end as a one-line task failure, with the traceback for -vvv.
+        module.fail_json(msg="gate_check failed unexpectedly: %s: %s" % (type(exc).__name__, exc),
+                         exception=traceback.format_exc(), changed=False)
     output = result.as_dict()
     output["changed"] = False
     if result.verdict == FAIL:

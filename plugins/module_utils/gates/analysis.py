@@ -192,7 +192,12 @@ class Analysis(object):
         clock = self.clock
         start = clock.monotonic()
         for run in self.runs:
-            run.provider.start()
+            try:
+                run.provider.start()
+            except CheckConfigError:
+                raise
+            except Exception as exc:  # pylint: disable=broad-except
+                raise CheckConfigError(run.spec.name, "could not start measuring: %s: %s" % (type(exc).__name__, exc))
             run.next_due = start + run.spec.initial_delay
         measurements = []
         decider = None

@@ -114,3 +114,12 @@ def test_argument_spec_matches_providers():
     used = set(COMMON_OPTIONS).union(*(p.options for p in PROVIDERS.values()))
     assert declared == used
     assert set(gate_check.CHECK_OPTIONS["provider"]["choices"]) == set(PROVIDERS)
+
+
+def test_an_unexpected_exception_is_a_one_line_failure(capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+    monkeypatch.setattr(gate_check, "prepare_gate", broken)
+    result = run(capsys, {"checks": [jmespath_check()]})
+    assert (result["rc"], result["failed"]) == (1, True)
+    assert result["msg"] == "gate_check failed unexpectedly: ZeroDivisionError: division by zero"

@@ -52,7 +52,10 @@ class Provider(object):
         return None
 
     def start(self):
-        """Called once when the analysis starts, before any wait (snapshots, preflight queries)."""
+        """Called once when the analysis starts, before any wait (snapshots, preflight queries).
+
+        Raise CheckConfigError for a check that cannot work; a provider that cannot be reached
+        now must not raise (its measurements record that on schedule)."""
         return None
 
     def measure(self):

@@ -225,3 +225,13 @@ def test_measurement_shape_is_stable(clock):
     assert measurement["value"] == "+Inf"
     assert measurement["series"] == [{"labels": {}, "value": "+Inf", "phase": None}]
     assert sorted(result.as_dict()) == ["checks", "duration", "measurements", "reason", "verdict"]
+
+
+def test_a_provider_that_cannot_start_is_a_config_error_not_a_traceback(clock, monkeypatch):
+    from ansible_collections.progressive.delivery.tests.unit.module_utils.gates.scripted_provider import Scripted
+
+    def broken_start(self):
+        raise KeyError("snapshot")
+    monkeypatch.setattr(Scripted, "start", broken_start)
+    with pytest.raises(CheckConfigError, match="check 'error-ratio': could not start measuring: KeyError: 'snapshot'"):
+        analysis([check()], clock).run()
