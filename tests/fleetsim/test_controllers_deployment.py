@@ -76,3 +76,237 @@ async def test_scale_sets_unavailable_replicas_then_settles(sim):
     assert rs["metadata"]["annotations"]["deployment.kubernetes.io/max-replicas"] == "5"
     messages = [e["message"] for e in sim.events("shop", "web", "ScalingReplicaSet")]
     assert messages[-1] == f"Scaled up replica set {rs['metadata']['name']} from 3 to 4"
+
+
+def _rs_of(sim, revision: str):
+    for rs in sim.items("replicasets.apps", "shop"):
+        if rs["metadata"]["annotations"].get("deployment.kubernetes.io/revision") == revision:
+            return rs
+    return None
+
+
+class RolloutWatch:
+    """Checks the rolling-update bounds after every committed change, like a watch would see them."""
+
+    def __init__(self, sim, name: str, replicas: int, max_surge: int, max_unavailable: int):
+        self.sim, self.name = sim, name
+        self.max_total = replicas + max_surge
+        self.min_available = replicas - max_unavailable
+        self.violations: list[str] = []
+        self.progressing: list[str] = []
+        self.available: list[str] = []
+        self.unsubscribe = sim.api.subscribe(self.check)
+
+    def check(self, event_type, rt, obj, old):
+        sim = self.sim
+        if rt.name == "deployments.apps" and obj["metadata"]["name"] == self.name:
+            conds = {c["type"]: c for c in (obj.get("status") or {}).get("conditions") or []}
+            for kind, seen in (("Progressing", self.progressing), ("Available", self.available)):
+                if kind in conds:
+                    value = conds[kind]["reason"] if kind == "Progressing" else conds[kind]["status"]
+                    if not seen or seen[-1] != value:
+                        seen.append(value)
+        total = sum(rs["spec"]["replicas"] for rs in sim.items("replicasets.apps", "shop"))
+        if total > self.max_total:
+            self.violations.append(f"{total} replicas desired > {self.max_total}")
+        pods = sim.items("pods", "shop", app=self.name)
+        available = [p for p in pods if not p["metadata"].get("deletionTimestamp") and any(
+            c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions") or [])]
+        if len(available) < self.min_available:
+            self.violations.append(f"only {len(available)} pods available < {self.min_available}")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("strategy,surge,unavailable", [
+    ({"maxSurge": "25%", "maxUnavailable": "25%"}, 1, 1),   # 25% of 4: surge rounds up, unavailable down
+    ({"maxSurge": 1, "maxUnavailable": 0}, 1, 0),
+    ({"maxSurge": 0, "maxUnavailable": 1}, 0, 1),
+    ({"maxSurge": "30%", "maxUnavailable": "30%"}, 2, 1),   # 1.2 -> 2 surge, 1.2 -> 1 unavailable
+])
+async def test_rolling_update_respects_surge_and_unavailable_at_every_instant(sim, strategy, surge, unavailable):
+    body = deployment("web", replicas=4, strategy={"type": "RollingUpdate", "rollingUpdate": strategy})
+    sim.api.create("deployments.apps", body)
+    await sim.wait_for(deployment_available(sim, "shop", "web"))
+    watch = RolloutWatch(sim, "web", 4, surge, unavailable)
+    sim.api.patch("deployments.apps", "shop", "web",
+                  {"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "example/web:1.1"}]}}}},
+                  "strategic")
+    d = await sim.wait_for(deployment_available(sim, "shop", "web"), what="rollout to finish")
+    watch.unsubscribe()
+    assert watch.violations == []
+    # The same Progressing reasons, in the same order, as the real controller's status sequence.
+    assert watch.progressing == ["NewReplicaSetAvailable", "NewReplicaSetCreated", "ReplicaSetUpdated",
+                                 "NewReplicaSetAvailable"]
+    assert watch.available == ["True"]
+    assert d["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "2"
+    old, new = _rs_of(sim, "1"), _rs_of(sim, "2")
+    assert old["spec"]["replicas"] == 0 and old["status"]["replicas"] == 0
+    assert new["spec"]["replicas"] == 4
+    # Old pods may still be finishing their graceful shutdown; every live one runs the new image.
+    assert {p["spec"]["containers"][0]["image"] for p in sim.items("pods", "shop")
+            if not p["metadata"].get("deletionTimestamp")} == {"example/web:1.1"}
+    messages = [e["message"] for e in sim.events("shop", "web", "ScalingReplicaSet")]
+    new_name, old_name = new["metadata"]["name"], old["metadata"]["name"]
+    if surge:
+        assert messages[1] == f"Scaled up replica set {new_name} from 0 to {surge}"
+    else:
+        assert messages[1] == f"Scaled down replica set {old_name} from 4 to 3"
+    assert messages[-1].endswith(" to 0") or messages[-1].endswith(" to 4")
+
+
+@pytest.mark.asyncio
+async def test_recorded_real_sequence_first_steps(sim):
+    """deploy_rolling_update_status_sequence / watch_deployments_stream: 25%/25% on 4 replicas scales
+    the new ReplicaSet to 1 and the old one to 3 straight away."""
+    sim.api.create("deployments.apps", deployment("web", replicas=4))
+    await sim.wait_for(deployment_available(sim, "shop", "web"))
+    sim.api.patch("deployments.apps", "shop", "web",
+                  {"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "example/web:1.1"}]}}}},
+                  "strategic")
+    pairs = []
+
+    def record(event_type, rt, obj, old):
+        if rt.name == "replicasets.apps" and _rs_of(sim, "2") is not None:
+            pair = (_rs_of(sim, "2")["spec"]["replicas"], _rs_of(sim, "1")["spec"]["replicas"])
+            if not pairs or pairs[-1] != pair:
+                pairs.append(pair)
+    unsubscribe = sim.api.subscribe(record)
+    await sim.wait_for(lambda: _rs_of(sim, "2") and _rs_of(sim, "1")["spec"]["replicas"] < 4)
+    unsubscribe()
+    new, old = _rs_of(sim, "2"), _rs_of(sim, "1")
+    assert pairs[:2] == [(1, 4), (1, 3)]
+    d = sim.get("deployments.apps", "shop", "web")
+    progressing = [c for c in d["status"]["conditions"] if c["type"] == "Progressing"][0]
+    assert progressing["reason"] in ("NewReplicaSetCreated", "ReplicaSetUpdated")
+    assert progressing["message"] in (f'Created new replica set "{new["metadata"]["name"]}"',
+                                      f'ReplicaSet "{new["metadata"]["name"]}" is progressing.')
+    # lastTransitionTime stays at the first True transition while the reason moves on.
+    assert progressing["lastTransitionTime"] == d["metadata"]["creationTimestamp"] or \
+        progressing["lastTransitionTime"] <= progressing["lastUpdateTime"]
+    messages = [e["message"] for e in sim.events("shop", "web", "ScalingReplicaSet")]
+    assert messages[1:3] == [f"Scaled up replica set {new['metadata']['name']} from 0 to 1",
+                             f"Scaled down replica set {old['metadata']['name']} from 4 to 3"]
+
+
+@pytest.mark.asyncio
+async def test_progress_deadline_exceeded_when_new_pods_never_get_ready(sim):
+    sim.api.create("deployments.apps", deployment("web", replicas=2, progressDeadlineSeconds=20))
+    await sim.wait_for(deployment_available(sim, "shop", "web"))
+    sim.api.patch("deployments.apps", "shop", "web", {"spec": {"template": {"metadata": {
+        "annotations": {"fleetsim.io/never-ready": "true"}}}}}, "strategic")
+
+    def timed_out():
+        d = sim.get("deployments.apps", "shop", "web")
+        cond = [c for c in d["status"].get("conditions") or [] if c["type"] == "Progressing"]
+        return cond and cond[0]["reason"] == "ProgressDeadlineExceeded" and (d, cond[0])
+    d, cond = await sim.wait_for(timed_out, timeout=15, what="ProgressDeadlineExceeded")
+    new = _rs_of(sim, "2")
+    assert cond["status"] == "False"
+    assert cond["message"] == f'ReplicaSet "{new["metadata"]["name"]}" has timed out progressing.'
+    available = [c for c in d["status"]["conditions"] if c["type"] == "Available"][0]
+    assert available["status"] == "True"  # the old pods still serve (maxUnavailable 25% of 2 -> 0)
+    assert d["status"]["unavailableReplicas"] == 1
+    assert d["status"]["updatedReplicas"] == 1
+
+
+@pytest.mark.asyncio
+async def test_recreate_removes_every_old_pod_before_creating_new_ones(sim):
+    sim.api.create("deployments.apps", deployment("web", replicas=3, strategy={"type": "Recreate"}))
+    await sim.wait_for(deployment_available(sim, "shop", "web"))
+    old_hash = sim.items("replicasets.apps", "shop")[0]["metadata"]["labels"]["pod-template-hash"]
+    overlaps = []
+
+    def check(event_type, rt, obj, old):
+        if rt.name == "pods" and event_type == "ADDED":
+            olds = [p for p in sim.items("pods", "shop") if p["metadata"]["labels"]["pod-template-hash"] == old_hash]
+            if olds:
+                overlaps.append(obj["metadata"]["name"])
+    unsubscribe = sim.api.subscribe(check)
+    sim.api.patch("deployments.apps", "shop", "web",
+                  {"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "example/web:2.0"}]}}}},
+                  "strategic")
+    await sim.wait_for(deployment_available(sim, "shop", "web"), what="recreate rollout")
+    unsubscribe()
+    assert overlaps == []
+    assert {p["spec"]["containers"][0]["image"] for p in sim.items("pods", "shop")
+            if not p["metadata"].get("deletionTimestamp")} == {"example/web:2.0"}
+
+
+@pytest.mark.asyncio
+async def test_proportional_scaling_of_a_stuck_rollout_matches_the_documented_example(sim):
+    """kubernetes.io Deployment docs: 10 replicas, maxSurge 3, maxUnavailable 2, stuck on a bad image
+    (old RS 8, new RS 5); scaling to 15 adds 3 to the old and 2 to the new ReplicaSet."""
+    sim.api.create("deployments.apps", deployment("web", replicas=10, strategy={
+        "type": "RollingUpdate", "rollingUpdate": {"maxSurge": 3, "maxUnavailable": 2}}))
+    await sim.wait_for(deployment_available(sim, "shop", "web"))
+    sim.api.patch("deployments.apps", "shop", "web", {"spec": {"template": {"spec": {"containers": [
+        {"name": "web", "image": "example/web:does-not-exist"}]}}}}, "strategic")
+    await sim.wait_for(lambda: _rs_of(sim, "2") and _rs_of(sim, "2")["spec"]["replicas"] == 5
+                       and _rs_of(sim, "1")["spec"]["replicas"] == 8, what="rollout stuck at 8 + 5")
+    sim.api.patch("deployments.apps", "shop", "web", {"spec": {"replicas": 15}}, "merge")
+    await sim.wait_for(lambda: _rs_of(sim, "1")["spec"]["replicas"] == 11 and _rs_of(sim, "2")["spec"]["replicas"] == 7,
+                       what="proportional scale to 11 + 7")
+    assert _rs_of(sim, "1")["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"] == "15"
+    assert _rs_of(sim, "2")["metadata"]["annotations"]["deployment.kubernetes.io/max-replicas"] == "18"
+
+
+@pytest.mark.asyncio
+async def test_rollback_to_old_template_reuses_its_replicaset_with_a_new_revision(sim):
+    sim.api.create("deployments.apps", deployment("web", replicas=2))
+    await sim.wait_for(deployment_available(sim, "shop", "web"))
+    v1 = _rs_of(sim, "1")["metadata"]["name"]
+    image = {"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "example/web:1.1"}]}}}}
+    sim.api.patch("deployments.apps", "shop", "web", image, "strategic")
+    await sim.wait_for(deployment_available(sim, "shop", "web"))
+    image["spec"]["template"]["spec"]["containers"][0]["image"] = "example/web:1.0"
+    sim.api.patch("deployments.apps", "shop", "web", image, "strategic")
+    d = await sim.wait_for(deployment_available(sim, "shop", "web"))
+    assert d["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "3"
+    rs = _rs_of(sim, "3")
+    assert rs["metadata"]["name"] == v1
+    assert rs["metadata"]["annotations"]["deployment.kubernetes.io/revision-history"] == "1"
+    assert len(sim.items("replicasets.apps", "shop")) == 2
+
+
+@pytest.mark.asyncio
+async def test_revision_history_limit_deletes_the_oldest_replicasets(sim):
+    sim.api.create("deployments.apps", deployment("web", replicas=1, revisionHistoryLimit=1))
+    for tag in ("1.1", "1.2", "1.3"):
+        await sim.wait_for(deployment_available(sim, "shop", "web"))
+        sim.api.patch("deployments.apps", "shop", "web", {"spec": {"template": {"spec": {"containers": [
+            {"name": "web", "image": f"example/web:{tag}"}]}}}}, "strategic")
+    await sim.wait_for(deployment_available(sim, "shop", "web"))
+    await sim.wait_for(lambda: len(sim.items("replicasets.apps", "shop")) == 2, what="history trimmed to 1 old RS")
+    revisions = sorted(rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+                       for rs in sim.items("replicasets.apps", "shop"))
+    assert revisions == ["3", "4"]
+
+
+@pytest.mark.asyncio
+async def test_paused_deployment_does_not_roll_out_until_resumed(sim):
+    sim.api.create("deployments.apps", deployment("web", replicas=2))
+    await sim.wait_for(deployment_available(sim, "shop", "web"))
+    sim.api.patch("deployments.apps", "shop", "web", {"spec": {"paused": True}}, "merge")
+    d = await sim.wait_for(lambda: any(c["reason"] == "DeploymentPaused" for c in
+                                       sim.get("deployments.apps", "shop", "web")["status"]["conditions"])
+                           and sim.get("deployments.apps", "shop", "web"))
+    cond = [c for c in d["status"]["conditions"] if c["type"] == "Progressing"][0]
+    assert (cond["status"], cond["message"]) == ("Unknown", "Deployment is paused")
+    sim.api.patch("deployments.apps", "shop", "web", {"spec": {"template": {"spec": {"containers": [
+        {"name": "web", "image": "example/web:1.1"}]}}}}, "strategic")
+    await sim.clock.sleep(5)
+    assert len(sim.items("replicasets.apps", "shop")) == 1
+    sim.api.patch("deployments.apps", "shop", "web", {"spec": {"paused": False}}, "merge")
+    d = await sim.wait_for(deployment_available(sim, "shop", "web"))
+    assert len(sim.items("replicasets.apps", "shop")) == 2
+
+
+@pytest.mark.asyncio
+async def test_min_ready_seconds_delays_availability(sim):
+    sim.api.create("deployments.apps", deployment("web", replicas=2, minReadySeconds=8))
+    await sim.wait_for(lambda: (sim.get("deployments.apps", "shop", "web").get("status") or {}).get("readyReplicas") == 2)
+    d = sim.get("deployments.apps", "shop", "web")
+    assert d["status"].get("availableReplicas", 0) == 0
+    assert [c["status"] for c in d["status"]["conditions"] if c["type"] == "Available"] == ["False"]
+    d = await sim.wait_for(deployment_available(sim, "shop", "web"), what="available after minReadySeconds")
+    assert [c["reason"] for c in d["status"]["conditions"] if c["type"] == "Available"] == ["MinimumReplicasAvailable"]
