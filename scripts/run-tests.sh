@@ -57,7 +57,7 @@ run_pytest() {  # run_pytest <dir>: skip (75) when the directory has no test fil
     echo "no test files in $dir"
     return 75
   fi
-  pytest -q -p no:cacheprovider --timeout=900 -o asyncio_default_fixture_loop_scope=function "$dir"
+  pytest -q -p no:cacheprovider --timeout=300 -o asyncio_default_fixture_loop_scope=function "$dir"
   rc=$?
   if [ "$rc" -eq 5 ]; then
     echo "run-tests: $dir has test files but pytest collected no tests (import error or wrong names?)"

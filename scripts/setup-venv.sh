@@ -24,9 +24,19 @@ pick_python() {
   return 1
 }
 
+link_collection() {
+  # The checkout is the collection Ansible loads: .venv/collections/ansible_collections/progressive/delivery -> checkout.
+  mkdir -p .venv/collections/ansible_collections/progressive
+  ln -sfn "$root" .venv/collections/ansible_collections/progressive/delivery
+  # ansible-test bootstraps pip from the network; offline it needs a stand-in per pip version it asks for.
+  bash scripts/install-get-pip-standin.sh
+}
+
 stamp=.venv/.installed
 reqs_hash=$(cat requirements.txt requirements-dev.txt tools/fleetsim/pyproject.toml scripts/setup-venv.sh | sha256sum | cut -c1-16)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$reqs_hash" ] && [ -x .venv/bin/ansible-playbook ]; then
+  # Up to date; still cheap to repair a moved checkout or a wiped ~/.ansible/test/cache.
+  link_collection
   exit 0
 fi
 
@@ -42,12 +52,7 @@ core_pin="ansible-core"
 if [ "$pyver" = "3.11" ]; then core_pin="ansible-core>=2.19,<2.20"; extra="ansible>=12,<13"; else extra="ansible"; fi
 .venv/bin/python -m pip install --quiet -r requirements-dev.txt "$core_pin" "$extra" -e tools/fleetsim
 
-# The checkout is the collection Ansible loads: .venv/collections/ansible_collections/progressive/delivery -> checkout.
-mkdir -p .venv/collections/ansible_collections/progressive
-ln -sfn "$root" .venv/collections/ansible_collections/progressive/delivery
-
-# ansible-test bootstraps pip from the network; offline it needs a stand-in per pip version it asks for.
-bash scripts/install-get-pip-standin.sh
+link_collection
 
 echo "$reqs_hash" > "$stamp"
 echo "setup-venv: ready ($(.venv/bin/ansible --version | head -1), Python $pyver)"

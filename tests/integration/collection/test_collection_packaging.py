@@ -21,8 +21,8 @@ SOURCE_MODULES = sorted(
 
 def run(*args, env=None, cwd=None):
     result = subprocess.run(args, capture_output=True, text=True, env=env, cwd=cwd, check=False)
-    assert result.returncode == 0, "%s failed (%d):\n%s\n%s" % (" ".join(args), result.returncode, result.stdout,
-                                                               result.stderr)
+    report = "%s failed (%d):\n%s\n%s" % (" ".join(args), result.returncode, result.stdout, result.stderr)
+    assert result.returncode == 0, report
     return result
 
 
