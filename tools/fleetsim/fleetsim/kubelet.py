@@ -590,6 +590,8 @@ class Kubelet:
         if "terminated" in c.state:
             c.last_state = {"terminated": c.state["terminated"]}
         c.restart_count += 1
+        # Every container start checks the image again (EnsureImageExists): present by now.
+        self._event(run, None, "Normal", "Pulled", f'Container image "{c.image}" already present on machine', c.name)
         self._create_and_start(run, c)
 
     # -- termination ----------------------------------------------------------------------------
