@@ -420,6 +420,7 @@ class K8sClient:
         target = describe_object(kind, namespace, name)
         resp = self._send("GET", self.path(api_version, kind, namespace), query=query, target=target,
                           action="watch", stream=True, timeout=timeout_seconds)
+        finished = False
         try:
             for line in _iter_lines(resp, self, target):
                 event = json.loads(line)
@@ -427,7 +428,12 @@ class K8sClient:
                 if etype == "ERROR":
                     raise error_from_status(obj.get("code") or 500, obj, self._context, target, "watch")
                 yield etype, obj
+            finished = True
         finally:
+            if not finished:
+                # The caller stopped early: an open watch cannot be drained, so drop its connection rather
+                # than hand a half-read stream back to the pool.
+                resp.close()
             resp.release_conn()
 
 

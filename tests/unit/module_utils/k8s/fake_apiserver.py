@@ -7,6 +7,7 @@ and can stream watch events with chunked encoding like kube-apiserver does.
 import json
 import ssl
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,10 +25,11 @@ class Request:
 
 
 class Watch:
-    """A watch response: events sent as separate chunks, then the stream ends."""
+    """A watch response: events sent as separate chunks, then (after ``hold`` seconds) the stream ends."""
 
-    def __init__(self, events):
+    def __init__(self, events, hold=0.0):
         self.events = list(events)
+        self.hold = hold
 
 
 def status_body(code, reason, message, **details):
@@ -98,6 +100,8 @@ class FakeApiServer:
                         data = (json.dumps(event) + "\n").encode()
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
                         self.wfile.flush()
+                    if response.hold:
+                        time.sleep(response.hold)  # a watch that stays open, like a real one
                     self.wfile.write(b"0\r\n\r\n")
                     self.wfile.flush()
                     return

@@ -32,8 +32,8 @@ def test_get_missing_object_is_none(apiserver, make_client):
 
 
 def test_list_passes_selectors_and_cluster_scope(apiserver, make_client):
-    apiserver.add("GET", "/api/v1/namespaces/shop/pods", (200, {"kind": "PodList", "items": [],
-                                                               "metadata": {"resourceVersion": "77"}}))
+    pods = {"kind": "PodList", "items": [], "metadata": {"resourceVersion": "77"}}
+    apiserver.add("GET", "/api/v1/namespaces/shop/pods", (200, pods))
     apiserver.add("GET", "/api/v1/namespaces", (200, {"kind": "NamespaceList", "items": [], "metadata": {}}))
     client = make_client()
     body = client.list("v1", "Pod", "shop", label_selector="app=web,track=canary", field_selector="status.phase=Running")
@@ -111,8 +111,8 @@ def test_custom_kind_is_discovered_once(apiserver, make_client):
     apiserver.add("GET", "/apis/networking.gke.io/v1", (200, load_fixture("apis_networking.gke.io_v1.json")))
     apiserver.add("GET", path, (200, mcs))
     client = make_client()
-    for _ in range(3):
-        assert client.get("networking.gke.io/v1", "MultiClusterService", "shop", mcs["metadata"]["name"]) == mcs
+    for attempt in range(3):
+        assert client.get("networking.gke.io/v1", "MultiClusterService", "shop", mcs["metadata"]["name"]) == mcs, attempt
     assert len(apiserver.calls("GET", "/apis/networking.gke.io/v1")) == 1
 
 
@@ -149,7 +149,7 @@ def test_watch_streams_real_events(apiserver, make_client):
     apiserver.add("GET", DEPLOYS, Watch(events))
     got = list(make_client().watch("apps/v1", "Deployment", "shop", name="web-v1", resource_version="330",
                                    timeout_seconds=30))
-    assert [t for t, _ in got] == [e["type"] for e in events]
+    assert [event_type for event_type, event_obj in got] == [e["type"] for e in events]
     assert got[-2][1]["metadata"]["resourceVersion"] == "436"
     query = apiserver.calls("GET", DEPLOYS)[0].query
     assert query == {"watch": "true", "fieldSelector": "metadata.name=web-v1", "resourceVersion": "330",

@@ -41,7 +41,7 @@ def test_real_404_status():
 
 def test_real_409_conflict_status():
     err = error_from_status(409, load_fixture("deploy_put_409_conflict.json"), "prod-eu", TARGET, "replace")
-    assert type(err) is K8sConflictError and err.reason == "Conflict"
+    assert isinstance(err, K8sConflictError) and not isinstance(err, K8sAlreadyExistsError) and err.reason == "Conflict"
     _assert_one_line(err)
     assert "re-read the object and apply the change again" in err.message
 
@@ -92,7 +92,7 @@ def _free_port():
 
 
 def _client(host, **auth):
-    configuration, _ = build_configuration(dict(host=host, **auth), environ={})
+    configuration = build_configuration(dict(host=host, **auth), environ={})[0]
     return K8sClient(configuration, "prod-eu", retry_attempts=1)
 
 

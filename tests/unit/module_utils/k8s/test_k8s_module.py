@@ -24,8 +24,8 @@ def _run(args, capsys, body, **module_kwargs):
 
 def test_auth_and_wait_options_are_merged(capsys):
     def body(module):
-        module.exit_json(params={k: module.params[k] for k in ("host", "validate_certs", "wait", "wait_timeout",
-                                                                "wait_sleep", "name")})
+        names = ("host", "validate_certs", "wait", "wait_timeout", "wait_sleep", "name")
+        module.exit_json(params={k: module.params[k] for k in names})
 
     out = _run({"host": "https://h", "verify_ssl": False, "name": "web"}, capsys, body,
                argument_spec={"name": {"type": "str", "required": True}}, with_wait=True)

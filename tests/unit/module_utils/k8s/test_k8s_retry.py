@@ -57,7 +57,7 @@ def test_permanent_failures_are_not_retried():
 
 def test_server_retry_after_is_honoured():
     err = K8sUnavailableError("429", 429, "TooManyRequests", {"details": {"retryAfterSeconds": 5}})
-    fn, _ = _flaky(1, err)
+    fn = _flaky(1, err)[0]
     sleeps = []
     call_with_retries(fn, base_delay=0.5, max_delay=8, sleep=sleeps.append)
     assert sleeps == [5]

@@ -50,7 +50,7 @@ def test_falls_back_to_polling_when_watch_is_refused(apiserver, make_client):
     apiserver.add("GET", DEPLOYS, (405, status_body(405, "MethodNotAllowed", "watch is not supported")))
     sleeps = []
     waiter = Waiter(make_client(), timeout=30, sleep=3, sleeper=sleeps.append)
-    obj, _ = waiter.wait_for("apps/v1", "Deployment", "shop", "web-v1", deployment_rollout_status)
+    obj = waiter.wait_for("apps/v1", "Deployment", "shop", "web-v1", deployment_rollout_status)[0]
     assert obj["metadata"]["resourceVersion"] == "436"
     assert "405" in waiter.watch_failed_reason
     assert sleeps == [3, 3] and len(apiserver.calls("GET", DEPLOYS)) == 1
@@ -60,7 +60,7 @@ def test_an_api_blip_while_polling_does_not_abort_the_wait(apiserver, make_clien
     apiserver.add("GET", DEPLOY, (200, load_fixture("deploy_patch_image.json")),
                   (503, status_body(503, "ServiceUnavailable", "apiserver restarting")), (200, _event_object("436")))
     apiserver.add("GET", DEPLOYS, (405, status_body(405, "MethodNotAllowed", "no watch")))
-    obj, _ = _wait(make_client(retry_attempts=1), timeout=30, sleep=0.05)
+    obj = _wait(make_client(retry_attempts=1), timeout=30, sleep=0.05)[0]
     assert obj["metadata"]["resourceVersion"] == "436"
 
 
@@ -94,7 +94,7 @@ def test_expired_watch_is_reopened_from_a_fresh_read(apiserver, make_client):
     expired = {"type": "ERROR", "object": status_body(410, "Expired", "too old resource version")}
     apiserver.add("GET", DEPLOY, (200, load_fixture("deploy_patch_image.json")), (200, _event_object("402")))
     apiserver.add("GET", DEPLOYS, Watch([expired]), Watch(ROLLOUT_EVENTS[10:]))
-    obj, _ = _wait(make_client(), timeout=30)
+    obj = _wait(make_client(), timeout=30)[0]
     assert obj["metadata"]["resourceVersion"] == "436"
     watches = apiserver.calls("GET", DEPLOYS)
     patched_rv = load_fixture("deploy_patch_image.json")["metadata"]["resourceVersion"]
@@ -105,11 +105,23 @@ def test_waits_for_deletion_by_watch(apiserver, make_client):
     ready = load_fixture("deploy_after_ready.json")
     apiserver.add("GET", DEPLOY, (200, ready))
     apiserver.add("GET", DEPLOYS, Watch([{"type": "MODIFIED", "object": ready}, {"type": "DELETED", "object": ready}]))
-    obj, _ = _wait(make_client(), predicate=object_gone, timeout=30)
+    obj = _wait(make_client(), predicate=object_gone, timeout=30)[0]
     assert obj is None
 
 
 def test_plain_boolean_predicates_are_accepted(apiserver, make_client):
     apiserver.add("GET", DEPLOY, (200, load_fixture("deploy_after_ready.json")))
-    obj, _ = _wait(make_client(), predicate=lambda o: o["spec"]["replicas"] == 3, timeout=5)
+    obj = _wait(make_client(), predicate=lambda o: o["spec"]["replicas"] == 3, timeout=5)[0]
     assert obj["metadata"]["name"] == "web-v1"
+
+
+def test_returns_as_soon_as_done_even_if_the_watch_stays_open(apiserver, make_client):
+    apiserver.add("GET", DEPLOY, (200, load_fixture("deploy_patch_image.json")), (200, _event_object("436")))
+    apiserver.add("GET", DEPLOYS, Watch(ROLLOUT_EVENTS[-2:], hold=5))
+    client = make_client()
+    started = time.monotonic()
+    obj = _wait(client, timeout=30)[0]
+    assert obj["metadata"]["resourceVersion"] == "436"
+    # The next request must not wait for (or read from) the still-open watch connection.
+    assert client.get("apps/v1", "Deployment", "shop", "web-v1")["metadata"]["resourceVersion"] == "436"
+    assert time.monotonic() - started < 2
