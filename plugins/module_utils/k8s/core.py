@@ -45,7 +45,9 @@ class K8sModule(AnsibleModule):
         self.with_wait = with_wait
         self._client = None
         if not HAS_KUBERNETES:
-            self.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+            self.fail_json(msg="%s Install it with: pip install 'kubernetes>=%s'" % (
+                missing_required_lib("kubernetes", reason="to talk to the Kubernetes API"), MIN_KUBERNETES_VERSION),
+                exception=KUBERNETES_IMPORT_ERROR)
         self._check_kubernetes_version()
 
     def _check_kubernetes_version(self):

@@ -75,3 +75,21 @@ def test_client_and_waiter_use_the_task_options(capsys):
 
     out = _run({"host": "https://10.1.2.3:6443", "wait_timeout": 42, "wait_sleep": 1}, capsys, body, with_wait=True)
     assert out["context"] == "10.1.2.3:6443" and out["timeout"] == 42 and out["sleep"] == 1 and out["same"]
+
+
+def test_missing_kubernetes_library_says_how_to_install_it(capsys, monkeypatch):
+    from ansible_collections.progressive.delivery.plugins.module_utils.k8s import core
+
+    monkeypatch.setattr(core, "HAS_KUBERNETES", False)
+    monkeypatch.setattr(core, "KUBERNETES_IMPORT_ERROR", "ModuleNotFoundError: No module named 'kubernetes'")
+    out = _run({}, capsys, lambda m: m.exit_json())
+    assert out["failed"] and "(kubernetes)" in out["msg"] and "pip install 'kubernetes>=24.2.0'" in out["msg"]
+
+
+def test_old_kubernetes_library_warns(capsys, monkeypatch):
+    import kubernetes
+
+    monkeypatch.setattr(kubernetes, "__version__", "12.0.1")
+    out = _run({}, capsys, lambda m: m.exit_json())
+    # ansible-core 2.19+ reports warnings as structured summaries; older versions as plain strings.
+    assert "12.0.1 is older than 24.2.0" in json.dumps(out["warnings"])
