@@ -57,7 +57,7 @@ def compute_hash(template: dict, collision_count: int | None) -> str:
     as the decimal uint32 through SafeEncodeString. The template is serialised as canonical JSON
     (the real one hashes a spew dump of the Go struct, so the strings differ from a real cluster's,
     but they are stable, change exactly when the template changes, and have the same shape)."""
-    data = json.dumps(template, sort_keys=True, separators=(",", ":")).encode()
+    data = json.dumps(drop_nulls(template), sort_keys=True, separators=(",", ":")).encode()
     h = fnv32a(data)
     if collision_count is not None:
         h = fnv32a(struct.pack("<I", collision_count & 0xFFFFFFFF), h)
@@ -207,8 +207,18 @@ def max_revision(rss) -> int:
     return max((revision_of(rs) for rs in rss), default=0)
 
 
+def drop_nulls(value):
+    """JSON nulls are absent fields once decoded into Go types (`creationTimestamp: null` that
+    kubectl sends back on `rollout undo` included): compare and hash templates without them."""
+    if isinstance(value, dict):
+        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [drop_nulls(v) for v in value]
+    return value
+
+
 def template_without_hash(template: dict) -> dict:
-    t = copy.deepcopy(template or {})
+    t = drop_nulls(copy.deepcopy(template or {}))
     labels = (t.get("metadata") or {}).get("labels")
     if labels is not None:
         labels.pop(POD_TEMPLATE_HASH, None)
