@@ -75,7 +75,19 @@ class Cluster:
 
     @property
     def url(self) -> str:
-        return f"https://{self.host}:{self.port}" if False else f"http://{self.host}:{self.port}"
+        # HTTPS: Kubernetes clients only send bearer tokens over TLS.
+        return f"https://{self.host}:{self.port}"
+
+    @property
+    def ca_data(self) -> str:
+        """The CA of the serving certificate, for kubeconfig certificate-authority-data."""
+        from .apiserver import tls
+        return tls.ca_data()
+
+    @property
+    def ca_file(self) -> str:
+        from .apiserver import tls
+        return tls.ca_file()
 
     def _bootstrap(self) -> None:
         """What a fresh kube-apiserver has: the system namespaces and the default service."""

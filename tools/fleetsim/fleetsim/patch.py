@@ -326,8 +326,11 @@ def _elem_key(item: Any, node: Node | None) -> str | None:
         return None
     if node.list_type == "map" and isinstance(item, dict):
         keys = node.list_map_keys
-        return "k:" + json.dumps({k: item[k] for k in sorted(keys) if k in item}, separators=(",", ":"),
-                                 sort_keys=True)
+        ident = {k: item[k] for k in sorted(keys) if k in item}
+        # A key field the server defaults (ports' protocol) identifies the item as if it were set.
+        if "protocol" in keys and "protocol" not in ident:
+            ident["protocol"] = "TCP"
+        return "k:" + json.dumps(ident, separators=(",", ":"), sort_keys=True)
     if node.list_type == "set" and not isinstance(item, (dict, list)):
         return "v:" + json.dumps(item, separators=(",", ":"))
     return None

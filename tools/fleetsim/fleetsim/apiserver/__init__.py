@@ -1,0 +1,1 @@
+"""The HTTP face of one cluster: an aiohttp application that speaks the Kubernetes REST API."""

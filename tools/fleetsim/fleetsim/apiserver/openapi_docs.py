@@ -1,0 +1,112 @@
+"""/openapi/v3: the index and the per-group-version documents. Built-in documents are the real
+ones (shared, loaded once per process); each CRD group gets a document generated from the CRD's
+openAPIV3Schema, as apiextensions-apiserver publishes it."""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from functools import lru_cache
+
+from .. import openapi
+
+VERSION = "v1.36.2"
+_META_SCHEMAS = ("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+                 "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+                 "io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry",
+                 "io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference",
+                 "io.k8s.apimachinery.pkg.apis.meta.v1.Time",
+                 "io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1")
+
+
+@lru_cache(maxsize=1)
+def _meta_components() -> dict:
+    """ObjectMeta and what it references, with descriptions (for `kubectl explain`)."""
+    doc = json.loads(openapi.documents()["apis/apps/v1"])
+    schemas = doc["components"]["schemas"]
+    return {name: schemas[name] for name in _META_SCHEMAS if name in schemas}
+
+
+def _reverse_group(group: str) -> str:
+    return ".".join(reversed(group.split(".")))
+
+
+def crd_document(types: list) -> bytes:
+    """The OpenAPI v3 document of one CRD group-version (types: the CRD ResourceTypes in it)."""
+    components = copy.deepcopy(_meta_components())
+    paths = {}
+    for rt in types:
+        base = f"{_reverse_group(rt.group)}.{rt.version}.{rt.kind}"
+        schema = copy.deepcopy(rt.schema or {"type": "object", "x-kubernetes-preserve-unknown-fields": True})
+        props = schema.setdefault("properties", {})
+        props["apiVersion"] = {"description": "APIVersion defines the versioned schema of this representation "
+                                              "of an object.", "type": "string"}
+        props["kind"] = {"description": "Kind is a string value representing the REST resource this object "
+                                        "represents.", "type": "string"}
+        props["metadata"] = {"allOf": [{"$ref": "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1."
+                                                 "ObjectMeta"}],
+                             "description": "Standard object's metadata. More info: https://git.k8s.io/community/"
+                                            "contributors/devel/sig-architecture/api-conventions.md#metadata"}
+        schema.setdefault("type", "object")
+        schema["x-kubernetes-group-version-kind"] = [{"group": rt.group, "kind": rt.kind, "version": rt.version}]
+        components[base] = schema
+        components[f"{base}List"] = {
+            "description": f"{rt.kind}List is a list of {rt.kind}", "type": "object", "required": ["items"],
+            "properties": {
+                "apiVersion": {"type": "string"}, "kind": {"type": "string"},
+                "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{base}"}},
+                "metadata": {"allOf": [{"$ref": "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1."
+                                                "ListMeta"}]}},
+            "x-kubernetes-group-version-kind": [{"group": rt.group, "kind": rt.list_kind, "version": rt.version}]}
+        prefix = f"/apis/{rt.group}/{rt.version}"
+        coll = f"{prefix}/namespaces/{{namespace}}/{rt.plural}" if rt.namespaced else f"{prefix}/{rt.plural}"
+        ref = {"$ref": f"#/components/schemas/{base}"}
+        ok = {"200": {"description": "OK", "content": {"application/json": {"schema": ref}}}}
+        paths[coll] = {"get": {"operationId": f"list{rt.kind}", "responses": {"200": {
+            "description": "OK", "content": {"application/json": {"schema": {
+                "$ref": f"#/components/schemas/{base}List"}}}}}},
+            "post": {"operationId": f"create{rt.kind}", "responses": ok}}
+        paths[f"{coll}/{{name}}"] = {"get": {"operationId": f"read{rt.kind}", "responses": ok},
+                                     "put": {"operationId": f"replace{rt.kind}", "responses": ok},
+                                     "patch": {"operationId": f"patch{rt.kind}", "responses": ok},
+                                     "delete": {"operationId": f"delete{rt.kind}", "responses": ok}}
+    doc = {"openapi": "3.0.0", "info": {"title": "Kubernetes CRD Swagger", "version": "v0.1.0"},
+           "paths": paths, "components": {"schemas": components}}
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+class OpenApiV3:
+    """Per-cluster view: built-in documents plus this cluster's CRD groups (cached until CRDs change)."""
+
+    def __init__(self, registry):
+        self.registry = registry
+        self._crd_docs: dict[str, bytes] | None = None
+        registry.on_change(self._invalidate)
+
+    def _invalidate(self, action, rt) -> None:
+        if rt.is_crd:
+            self._crd_docs = None
+
+    def crd_docs(self) -> dict[str, bytes]:
+        if self._crd_docs is None:
+            groups: dict[str, list] = {}
+            for rt in self.registry.all():
+                if rt.is_crd:
+                    groups.setdefault(f"apis/{rt.group}/{rt.version}", []).append(rt)
+            self._crd_docs = {path: crd_document(types) for path, types in groups.items()}
+        return self._crd_docs
+
+    def document(self, path: str) -> bytes | None:
+        builtin = openapi.documents().get(path)
+        if builtin is not None:
+            return builtin
+        return self.crd_docs().get(path)
+
+    def doc_hash(self, path: str) -> str:
+        if path in openapi.documents():
+            return openapi.document_hash(path)
+        return hashlib.sha512(self.crd_docs()[path]).hexdigest().upper()
+
+    def index(self) -> dict:
+        paths = sorted(set(openapi.documents()) | set(self.crd_docs()))
+        return {"paths": {p: {"serverRelativeURL": f"/openapi/v3/{p}?hash={self.doc_hash(p)}"} for p in paths}}
