@@ -88,8 +88,8 @@ def condition_is(type_, status="True"):
         cond = get_condition(obj, type_)
         if cond is None:
             return Verdict(False, False, "condition %s not reported yet" % type_)
-        text = "condition %s=%s (%s: %s)" % (type_, cond.get("status"), cond.get("reason", ""),
-                                            cond.get("message", ""))
+        text = "condition %s=%s (%s: %s)" % (
+            type_, cond.get("status"), cond.get("reason", ""), cond.get("message", ""))
         return Verdict(str(cond.get("status")) == wanted, False, text)
 
     predicate.__name__ = "condition_is_%s_%s" % (type_, wanted)

@@ -92,8 +92,8 @@ class Waiter:
                 return obj, elapsed
             if verdict.failed:
                 raise WaitFailedError(
-                    "%s on context '%s' failed after %.0fs: %s" % (target, self.client.context, elapsed,
-                                                                  verdict.message),
+                    "%s on context '%s' failed after %.0fs: %s" % (
+                        target, self.client.context, elapsed, verdict.message),
                     obj, elapsed, verdict.message)
             remaining = deadline - self._clock()
             if remaining <= 0:
