@@ -96,3 +96,14 @@ async def test_namespace_deletion_removes_everything_then_the_namespace(sim):
         sim.api.create("configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
                                       "metadata": {"name": "late", "namespace": "shop"}})
     assert getattr(err.value, "code", None) == 404
+
+
+@pytest.mark.asyncio
+async def test_every_namespace_gets_a_default_service_account_and_root_ca(sim):
+    sim.namespace("fresh")
+    await sim.wait_for(lambda: sim.get("serviceaccounts", "fresh", "default")
+                       and sim.get("configmaps", "fresh", "kube-root-ca.crt"), what="default SA and root CA")
+    ca = sim.get("configmaps", "fresh", "kube-root-ca.crt")
+    assert ca["data"]["ca.crt"].startswith("-----BEGIN CERTIFICATE-----")
+    sim.api.delete("serviceaccounts", "fresh", "default")
+    await sim.wait_for(lambda: sim.get("serviceaccounts", "fresh", "default"), what="default SA recreated")

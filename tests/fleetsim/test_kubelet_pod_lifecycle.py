@@ -213,3 +213,15 @@ async def test_pods_spread_over_nodes_and_node_selector_is_honoured(sim):
     assert (cond["status"], cond["reason"]) == ("False", "Unschedulable")
     assert cond["message"].startswith("0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.")
     assert sim.events("shop", "nowhere", "FailedScheduling")[0]["type"] == "Warning"
+
+
+@pytest.mark.asyncio
+async def test_crashing_pod_that_never_restarts_ends_failed(sim):
+    sim.api.create("pods", pod("once", {"fleetsim.io/crash-loop": "true"}, restartPolicy="Never"))
+    p = await sim.wait_for(lambda: sim.get("pods", "shop", "once")["status"].get("phase") == "Failed"
+                           and sim.get("pods", "shop", "once"), what="pod Failed")
+    cs = p["status"]["containerStatuses"][0]
+    assert cs["restartCount"] == 0 and cs["state"]["terminated"]["exitCode"] == 1
+    assert cs["state"]["terminated"]["reason"] == "Error"
+    await sim.clock.sleep(15)
+    assert sim.get("pods", "shop", "once")["status"]["containerStatuses"][0]["restartCount"] == 0

@@ -116,6 +116,7 @@ class PodRun:
     ready_after: float
     behaviour: str  # "healthy" | "crash-loop" | "never-ready" | "image-pull-error"
     shutdown_after: float
+    restart_policy: str = "Always"
     ip: str | None = None
     start_time: str | None = None
     conditions: dict = field(default_factory=dict)
@@ -373,7 +374,8 @@ class Kubelet:
         return PodRun(namespace=meta["namespace"], name=meta["name"], uid=meta["uid"], node=node,
                       containers=containers,
                       init_containers=[c["name"] for c in spec.get("initContainers") or []],
-                      ready_after=ready_after, behaviour=behaviour, shutdown_after=shutdown)
+                      ready_after=ready_after, behaviour=behaviour, shutdown_after=shutdown,
+                      restart_policy=spec.get("restartPolicy") or "Always")
 
     # condition helpers
     def _cond(self, run: PodRun, cond_type: str, status: str, reason: str | None = None,
@@ -568,6 +570,14 @@ class Kubelet:
                                        "containerID": c.container_id}}
         c.ready = False
         c.started = False
+        if run.restart_policy == "Never":
+            # Nothing restarts it: the pod ends Failed with the container's exit status.
+            c.state = {"terminated": dict(c.last_state["terminated"])}
+            c.last_state = {}
+            self._write_status(run, "Failed")
+            run.finished = True
+            run.cancel_timers()
+            return
         if not run.backoff:
             # First failure: the kubelet restarts at once and arms the back-off for the next one.
             run.backoff = BACKOFF_INITIAL_S

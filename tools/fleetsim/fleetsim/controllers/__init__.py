@@ -20,11 +20,12 @@ from .garbage_collector import GarbageCollector
 from .namespace import NamespaceController
 from .replicaset import ReplicaSetController
 from .scheduler import Scheduler
+from .serviceaccounts import ServiceAccountsController
 
 log = logging.getLogger("fleetsim.controllers")
 
-CONTROLLERS = (NamespaceController, GarbageCollector, Scheduler, ReplicaSetController, DeploymentController,
-               DaemonSetController, EndpointsController, EndpointSliceController)
+CONTROLLERS = (NamespaceController, GarbageCollector, ServiceAccountsController, Scheduler, ReplicaSetController,
+               DeploymentController, DaemonSetController, EndpointsController, EndpointSliceController)
 
 
 class ControllerManager:
