@@ -46,6 +46,9 @@ async def test_nodes_are_registered_ready_with_capacity(sim):
         assert n["status"]["capacity"]["pods"] == "110" and n["status"]["allocatable"]["cpu"]
         assert n["metadata"]["labels"]["kubernetes.io/hostname"] == n["metadata"]["name"]
         assert n["status"]["nodeInfo"]["kubeletVersion"] == "v1.36.2"
+        lease = sim.get("leases.coordination.k8s.io", "kube-node-lease", n["metadata"]["name"])
+        assert lease["spec"]["holderIdentity"] == n["metadata"]["name"]
+        assert lease["metadata"]["ownerReferences"][0]["uid"] == n["metadata"]["uid"]
 
 
 @pytest.mark.asyncio
@@ -161,6 +164,7 @@ async def test_image_pull_errors_go_to_image_pull_back_off(sim, annotations, ima
                                   f'failed to pull and unpack image "{ref}": failed to resolve reference "{ref}": '
                                   f'{ref}: not found')
     assert p["status"]["phase"] == "Pending"
+    assert p["status"]["podIP"]  # the sandbox is up; only the image is missing
     messages = {(e["reason"], e["message"]) for e in sim.events("shop", "nopull")}
     assert ("Failed", "Error: ErrImagePull") in messages
     assert ("Failed", "Error: ImagePullBackOff") in messages

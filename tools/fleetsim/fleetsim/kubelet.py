@@ -264,6 +264,27 @@ class Kubelet:
         # Nodes have a status subresource: the kubelet posts status separately, as a real one does.
         created["status"] = body["status"]
         self.api.update("nodes", created, subresource="status")
+        self._register_lease(created)
+
+    def _register_lease(self, node: dict) -> None:
+        """The node's heartbeat Lease in kube-node-lease (created once: renewing it would cost CPU
+        on every idle cluster and nothing here watches node heartbeats)."""
+        if self.api.registry.find("leases.coordination.k8s.io") is None or \
+                self._get("namespaces", None, "kube-node-lease") is None:
+            return
+        name = node["metadata"]["name"]
+        renew = self.clock.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        try:
+            self.api.create("leases.coordination.k8s.io", {
+                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                "metadata": {"name": name, "namespace": "kube-node-lease",
+                             "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": name,
+                                                  "uid": node["metadata"]["uid"]}]},
+                "spec": {"holderIdentity": name, "leaseDurationSeconds": 40, "renewTime": renew}},
+                namespace="kube-node-lease")
+        except ApiError as exc:
+            if exc.code != 409:
+                raise
 
     # -- event plumbing -------------------------------------------------------------------------
     def _get(self, resource: str, namespace: str | None, name: str) -> dict | None:
@@ -455,9 +476,10 @@ class Kubelet:
     # -- the lifecycle steps --------------------------------------------------------------------
     def _start(self, run: PodRun, pod: dict) -> None:
         run.start_time = self.clock.timestamp()
-        self._cond(run, "PodReadyToStartContainers", "False")
         self._cond(run, "Initialized", "True")
         self._cond(run, "PodScheduled", "True")
+        # The sandbox (network namespace, pod IP) comes up before any image is pulled.
+        self._ensure_ip(run)
         self._write_status(run, "Pending")
         for c in run.containers:
             self._pull(run, c, pod)
