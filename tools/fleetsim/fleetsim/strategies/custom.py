@@ -158,14 +158,18 @@ class CustomResourceStrategy(Strategy):
     def default(self, obj, ctx):
         rt = ctx.registry.by_kind(obj.get("apiVersion"), obj.get("kind"))
         schema = rt.schema if rt is not None else None
+        # The caller (Api.create / update) holds obj["metadata"] and writes uid, generation and
+        # timestamps into that very dict afterwards: keep it, rebuild only the rest. prune() may
+        # return obj itself (preserve-unknown-fields), so never clear obj before reading it.
+        metadata = obj.get("metadata")
+        rebuilt = prune(obj, schema) if schema else obj
         if schema:
-            pruned = prune(obj, schema)
-            apply_defaults(pruned, schema)
-            obj.clear()
-            obj.update(pruned)
-        ordered = _sorted(obj)
+            apply_defaults(rebuilt, schema)
+        ordered = _sorted(rebuilt)
         obj.clear()
         obj.update(ordered)
+        if isinstance(metadata, dict):
+            obj["metadata"] = metadata
 
     def prepare_for_create(self, obj, ctx):
         rt = ctx.registry.by_kind(obj.get("apiVersion"), obj.get("kind"))
