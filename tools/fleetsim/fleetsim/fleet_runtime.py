@@ -29,6 +29,7 @@ from .cluster import Cluster
 from .fleet import ROLE_CONFIG, ROLE_MEMBER, ClusterSpec, FleetSpec
 from .fronts import Front
 from .metrics import RequestMetrics
+from .multicluster import MultiClusterController
 from .traffic import ClusterTraffic, ServiceDirectory, TrafficGenerator
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,10 @@ class Fleet:
         self.fronts: dict[str, Front] = {}
         self.admin = AdminServer(self, self.admin_token)
         self.traffic = TrafficGenerator(self.metrics, [], self.rng)
-        self._controllers: list[FleetController] = []
+        # GKE's multi-cluster controllers (MCS/MCI, ServiceExport) run in every fleet, as the
+        # config clusters exist in every fleet; its MCI fronts are listed in fleet.json.
+        self.multicluster = MultiClusterController()
+        self._controllers: list[FleetController] = [self.multicluster]
         self._tasks: list[asyncio.Task] = []
         self.started = False
 
@@ -182,6 +186,9 @@ class Fleet:
             "kubeconfig": str(state_dir / "kubeconfig") if state_dir else None,
             "clusters": [{k: v for k, v in summary.items() if k != "faults"}
                          for summary in self.cluster_summaries()],
+            # Controllers may describe what they serve (the multi-cluster ingress fronts).
+            **{key: value for controller in self._controllers
+               for key, value in getattr(controller, "describe", dict)().items()},
         }
 
     def kubeconfig(self) -> dict[str, Any]:
