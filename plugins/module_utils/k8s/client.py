@@ -31,6 +31,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors im
     describe_object,
     error_from_exception,
     error_from_status,
+    one_line,
 )
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.retry import call_with_retries
 
@@ -38,7 +39,6 @@ try:
     import urllib3
     from kubernetes import client as k8s_client
     from kubernetes import config as k8s_config
-    from kubernetes.config.config_exception import ConfigException
     HAS_KUBERNETES = True
     KUBERNETES_IMPORT_ERROR = None
 except ImportError:
@@ -166,13 +166,17 @@ def build_configuration(auth, environ=None):
                     "in a pod. Set kubeconfig (or K8S_AUTH_KUBECONFIG), or host and api_key.", None, "NoCluster")
             k8s_config.load_incluster_config(client_configuration=configuration)
             label = "in-cluster"
-    except ConfigException as err:
-        names, active = _context_names(kubeconfig) if kubeconfig else ([], None)
-        hint = ("; contexts in it: %s" % ", ".join(n for n in names if n)) if names else ""
-        raise K8sConfigError(
-            "cannot use context '%s' of kubeconfig %s: %s%s. Set context to one that exists." % (
-                context or active or "<current>", "<dict>" if isinstance(kubeconfig, dict) else kubeconfig,
-                err, hint), None, "KubeconfigInvalid")
+    except K8sConfigError:
+        raise
+    except Exception as err:  # ConfigException, YAML errors, missing keys: all mean "this kubeconfig is unusable"
+        where = "<dict>" if isinstance(kubeconfig, dict) else (kubeconfig or "in-cluster service account")
+        names = _context_names(kubeconfig)[0] if kubeconfig else []
+        if context and names and context not in names:
+            raise K8sConfigError("context '%s' is not in kubeconfig %s; contexts in it: %s. Set context to one of them."
+                                 % (context, where, ", ".join(n for n in names if n)), None, "UnknownContext")
+        raise K8sConfigError("kubeconfig %s cannot be used%s: %s. Fix the file or pass another kubeconfig." % (
+            where, (" with context '%s'" % context) if context else "", one_line(str(err)) or type(err).__name__),
+            None, "KubeconfigInvalid")
 
     if kubeconfig and label is None:
         label = context or _context_names(kubeconfig)[1]

@@ -132,7 +132,17 @@ def test_unknown_context_lists_the_real_ones(two_clusters):
     with pytest.raises(K8sConfigError) as info:
         build_configuration({"kubeconfig": path, "context": "asia"}, environ={})
     assert "'asia'" in info.value.message and "eu, us" in info.value.message
-    assert "\n" not in info.value.message
+    assert "\n" not in info.value.message and info.value.reason == "UnknownContext"
+
+
+@pytest.mark.parametrize("content", ["clusters: [\n  - {name: a\n", "apiVersion: v1\nkind: Config\n"])
+def test_broken_kubeconfig_is_one_line_naming_the_file(tmp_path, content):
+    path = tmp_path / "kubeconfig"
+    path.write_text(content)
+    with pytest.raises(K8sConfigError) as info:
+        build_configuration({"kubeconfig": str(path)}, environ={})
+    assert str(path) in info.value.message and "cannot be used" in info.value.message
+    assert "\n" not in info.value.message and info.value.reason == "KubeconfigInvalid"
 
 
 def test_nothing_configured_says_what_to_set(tmp_path, monkeypatch):
