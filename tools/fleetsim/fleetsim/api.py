@@ -92,6 +92,8 @@ class Api:
 
     def _commit(self, event_type: str, rt: ResourceType, obj: dict, old: dict | None) -> dict:
         _meta(obj)["resourceVersion"] = str(self.store.next_rv())
+        if rt.is_crd:
+            obj["metadata"] = dict(sorted(obj["metadata"].items()))
         self.store.commit(event_type, rt.name, obj, old)
         for cb in list(self._subscribers):
             cb(event_type, rt, copy.deepcopy(obj), copy.deepcopy(old) if old is not None else None)
@@ -125,7 +127,11 @@ class Api:
 
     @staticmethod
     def _ordered(rt: ResourceType, obj: dict) -> dict:
-        """kind, apiVersion, metadata first as the real server's JSON encoding writes them."""
+        """kind, apiVersion, metadata first as the real server's JSON encoding writes them;
+        custom resources are unstructured maps, which Go encodes with sorted keys."""
+        if rt.is_crd:
+            from .strategies.custom import _sorted
+            return _sorted(obj)
         out = {"kind": obj.get("kind", rt.kind), "apiVersion": obj.get("apiVersion", rt.api_version),
                "metadata": obj.get("metadata", {})}
         for k, v in obj.items():
@@ -358,8 +364,13 @@ class Api:
                 new["status"] = obj["status"]
             else:
                 new.pop("status", None)
-            # Status writers may still change metadata labels/annotations/finalizers on a real
-            # server only via the main resource; keep the old metadata.
+            # Like the real status strategies: spec, labels and the rest of metadata stay as they
+            # were, annotations may change (the deployment controller's revision annotation).
+            if "annotations" in (obj.get("metadata") or {}):
+                if obj["metadata"]["annotations"]:
+                    new["metadata"]["annotations"] = obj["metadata"]["annotations"]
+                else:
+                    new["metadata"].pop("annotations", None)
             return new
         if subresource == "finalize" and rt.name == "namespaces":
             new = copy.deepcopy(old)

@@ -391,7 +391,11 @@ def flatten(obj: dict, node: Node | None, scope: str) -> dict[tuple, Any]:
     if scope == "main":
         top.pop("status", None)
     elif scope == "status":
+        # The status endpoint may also change annotations (labels and spec stay as they were).
+        annotations = (top.get("metadata") or {}).get("annotations")
         top = {"status": top["status"]} if "status" in top else {}
+        if annotations:
+            top = {"metadata": {"annotations": annotations}, **top}
     for k, v in top.items():
         c = _child(node, k)
         walk_field(v, c, ("f:" + k,), k in (node.required if node is not None else []))
@@ -489,6 +493,9 @@ def update_managed_fields(rt, new: dict, old: dict | None, manager: str, operati
                  "fieldsType": "FieldsV1", "fieldsV1": to_fields_v1(mine_set)}
         if mf_sub:
             entry["subresource"] = mf_sub
+        if mf_sub == "scale":
+            # The real server's scale entries carry no time (they are converted from the Scale object).
+            entry.pop("time")
         if mine is not None and mine_set == prev and not (changed & mine_set):
             # Nothing of this manager's changed: keep the entry as it was.
             entry = mine
@@ -502,7 +509,7 @@ def update_managed_fields(rt, new: dict, old: dict | None, manager: str, operati
 
 def _inside_scope(path: tuple, scope: str) -> bool:
     if scope == "status":
-        return bool(path) and path[0] == "f:status"
+        return bool(path) and (path[0] == "f:status" or path[:2] == ("f:metadata", "f:annotations"))
     if scope == "main":
         return not path or path[0] != "f:status"
     return True
