@@ -60,7 +60,8 @@ def compute_hash(template: dict, collision_count: int | None) -> str:
     data = json.dumps(drop_nulls(template), sort_keys=True, separators=(",", ":")).encode()
     h = fnv32a(data)
     if collision_count is not None:
-        h = fnv32a(struct.pack("<I", collision_count & 0xFFFFFFFF), h)
+        # An 8-byte buffer with the uint32 in its first four bytes (little endian), as the real one.
+        h = fnv32a(struct.pack("<I", collision_count & 0xFFFFFFFF) + b"\0" * 4, h)
     return safe_encode_string(str(h))
 
 

@@ -7,7 +7,6 @@ A repeated event (same source, object, type, reason and message) is not created 
 from __future__ import annotations
 
 import logging
-import time
 from collections import OrderedDict
 
 from ..errors import ApiError
@@ -23,6 +22,7 @@ class EventRecorder:
         self.api = api
         self.clock = clock
         self._seen: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
+        self._last_ns = 0
 
     def event(self, obj: dict, event_type: str, reason: str, message: str, *, component: str,
               host: str | None = None, field_path: str | None = None) -> None:
@@ -61,7 +61,9 @@ class EventRecorder:
             source = {"component": component}
             if host:
                 source["host"] = host
-            name = f"{meta.get('name')}.{time.time_ns():x}"
+            # <object>.<event time in hex nanoseconds>, unique within this recorder.
+            self._last_ns = max(self._last_ns + 1, int(self.clock.now().timestamp() * 1e9))
+            name = f"{meta.get('name')}.{self._last_ns:x}"
             body = {
                 "apiVersion": "v1",
                 "kind": "Event",
