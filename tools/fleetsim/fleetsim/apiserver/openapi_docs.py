@@ -60,19 +60,41 @@ def crd_document(types: list) -> bytes:
             "x-kubernetes-group-version-kind": [{"group": rt.group, "kind": rt.list_kind, "version": rt.version}]}
         prefix = f"/apis/{rt.group}/{rt.version}"
         coll = f"{prefix}/namespaces/{{namespace}}/{rt.plural}" if rt.namespaced else f"{prefix}/{rt.plural}"
-        ref = {"$ref": f"#/components/schemas/{base}"}
-        ok = {"200": {"description": "OK", "content": {"application/json": {"schema": ref}}}}
-        paths[coll] = {"get": {"operationId": f"list{rt.kind}", "responses": {"200": {
-            "description": "OK", "content": {"application/json": {"schema": {
-                "$ref": f"#/components/schemas/{base}List"}}}}}},
-            "post": {"operationId": f"create{rt.kind}", "responses": ok}}
-        paths[f"{coll}/{{name}}"] = {"get": {"operationId": f"read{rt.kind}", "responses": ok},
-                                     "put": {"operationId": f"replace{rt.kind}", "responses": ok},
-                                     "patch": {"operationId": f"patch{rt.kind}", "responses": ok},
-                                     "delete": {"operationId": f"delete{rt.kind}", "responses": ok}}
+        paths[coll] = {
+            "get": _operation("list", rt, f"{base}List"),
+            "post": _operation("post", rt, base, _WRITE_PARAMS),
+            "delete": _operation("deletecollection", rt, None),
+        }
+        paths[f"{coll}/{{name}}"] = {
+            "get": _operation("get", rt, base),
+            "put": _operation("put", rt, base, _WRITE_PARAMS),
+            "patch": _operation("patch", rt, base, _WRITE_PARAMS + ("force",)),
+            "delete": _operation("delete", rt, None, ("dryRun",)),
+        }
     doc = {"openapi": "3.0.0", "info": {"title": "Kubernetes CRD Swagger", "version": "v0.1.0"},
            "paths": paths, "components": {"schemas": components}}
     return json.dumps(doc, separators=(",", ":")).encode()
+
+
+_WRITE_PARAMS = ("dryRun", "fieldManager", "fieldValidation")
+
+
+def _operation(action: str, rt, schema_name: str | None, params: tuple = ()) -> dict:
+    """One operation with the extensions kubectl reads (it checks the PATCH operation of a kind for
+    a fieldValidation parameter to decide whether the server validates fields itself)."""
+    ok = {"description": "OK"}
+    if schema_name:
+        ok["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}}
+    op = {"operationId": f"{action}{rt.kind}",
+          "parameters": [{"in": "query", "name": p, "schema": {"type": "string", "uniqueItems": True}}
+                         for p in params],
+          "responses": {"200": ok},
+          "x-kubernetes-action": action,
+          "x-kubernetes-group-version-kind": {"group": rt.group, "kind": rt.kind, "version": rt.version}}
+    if action in ("post", "put", "patch") and schema_name:
+        op["requestBody"] = {"content": {"application/json": {"schema": {
+            "$ref": f"#/components/schemas/{schema_name}"}}}}
+    return op
 
 
 class OpenApiV3:

@@ -130,7 +130,8 @@ class ApiServer:
         path = request.path.rstrip("/") or "/"
         parts = [p for p in path.split("/") if p]
         accept = request.headers.get("Accept", "")
-        check_acceptable(accept)
+        if not path.startswith("/openapi/"):
+            check_acceptable(accept)
         if path in ("/healthz", "/livez", "/readyz"):
             return web.Response(text="ok", content_type="text/plain")
         if path.startswith(("/healthz/", "/livez/", "/readyz/")):
