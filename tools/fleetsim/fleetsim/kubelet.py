@@ -329,6 +329,8 @@ class Kubelet:
 
     def _later(self, run: PodRun, seconds: float, fn, *args) -> None:
         def fire():
+            if handle in run.timers:
+                run.timers.remove(handle)
             if self._stopped or run.finished or self.pods.get(run.uid) is not run:
                 return
             try:
@@ -338,8 +340,8 @@ class Kubelet:
                     log.warning("kubelet: %s/%s: %s", run.namespace, run.name, exc)
             except Exception:
                 log.warning("kubelet: %s/%s step failed", run.namespace, run.name, exc_info=True)
-        run.timers = [h for h in run.timers if not h.cancelled()]
-        run.timers.append(self.clock.call_later(seconds, fire))
+        handle = self.clock.call_later(seconds, fire)
+        run.timers.append(handle)
 
     # -- pod sync -------------------------------------------------------------------------------
     def _sync_pod(self, namespace: str, name: str) -> None:

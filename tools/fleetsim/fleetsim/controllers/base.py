@@ -57,6 +57,12 @@ class WorkQueue:
             existing[1].cancel()
         self._timers[key] = (due, self._clock.call_later(seconds, self._fire, key))
 
+    def _forget_timer(self, key: Hashable) -> None:
+        """The key was just reconciled and asked for no later look: a pending re-check is moot."""
+        existing = self._timers.pop(key, None)
+        if existing:
+            existing[1].cancel()
+
     def _fire(self, key: Hashable) -> None:
         self._timers.pop(key, None)
         self.add(key)
@@ -82,6 +88,8 @@ class WorkQueue:
             self._failures.pop(key, None)
             if requeue_after is not None:
                 self.add_after(key, requeue_after)
+            else:
+                self._forget_timer(key)
         if self._pending and not self._drain_scheduled:
             self._drain_scheduled = True
             asyncio.get_running_loop().call_soon(self._drain)
