@@ -126,7 +126,7 @@ def exporter():
 
 
 @pytest.fixture(scope="module")
-def prometheus(exporter, tmp_path_factory):
+def exporter_prometheus(exporter, tmp_path_factory):
     if not os.path.exists(PROMETHEUS):
         pytest.fail("the Debian package 'prometheus' is not installed (apt-get install prometheus)")
     server = Prometheus(tmp_path_factory.mktemp("prometheus"), exporter.address)
@@ -159,16 +159,16 @@ def run(capsys, args):
     return result
 
 
-def test_healthy_version_passes(prometheus, capsys):
-    result = run(capsys, {"prometheus": {"url": prometheus.url}, "checks": [canary("v2", count=2, interval="1s")]})
+def test_healthy_version_passes(exporter_prometheus, capsys):
+    result = run(capsys, {"prometheus": {"url": exporter_prometheus.url}, "checks": [canary("v2", count=2, interval="1s")]})
     assert (result["rc"], result["verdict"]) == (0, "pass"), result["reason"]
     assert [(m["value"], m["baseline"]) for m in result["measurements"]] == [(0, 0), (0, 0)]
 
 
-def test_version_with_20_percent_errors_fails_within_failure_limit_plus_one_intervals(prometheus, capsys):
+def test_version_with_20_percent_errors_fails_within_failure_limit_plus_one_intervals(exporter_prometheus, capsys):
     interval, failure_limit = 2.0, 1
     started = time.monotonic()
-    result = run(capsys, {"prometheus": {"url": prometheus.url},
+    result = run(capsys, {"prometheus": {"url": exporter_prometheus.url},
                           "checks": [canary("v3", count=10, interval="%gs" % interval, failure_limit=failure_limit)]})
     assert time.monotonic() - started < (failure_limit + 1) * interval + 3
     assert (result["rc"], result["verdict"], len(result["measurements"])) == (1, "fail", failure_limit + 1)
@@ -177,10 +177,10 @@ def test_version_with_20_percent_errors_fails_within_failure_limit_plus_one_inte
                                        "(failure_limit 1); last failure: value 0.")
 
 
-def test_malformed_promql_is_a_clear_error(prometheus, capsys):
+def test_malformed_promql_is_a_clear_error(exporter_prometheus, capsys):
     check = {"name": "typo", "provider": "prometheus", "query": "sum(rate(http_requests_total[1m]",
              "success_condition": "result < 1", "initial_delay": "10m"}
-    result = run(capsys, {"prometheus": {"url": prometheus.url}, "checks": [check]})
+    result = run(capsys, {"prometheus": {"url": exporter_prometheus.url}, "checks": [check]})
     assert result["rc"] == 1 and "verdict" not in result
     assert result["msg"].startswith("check 'typo': Prometheus rejected the query (HTTP 400 bad_data: ")
     assert "parse error" in result["msg"]
@@ -204,12 +204,12 @@ def test_prometheus_stopped_gives_inconclusive(exporter, tmp_path, capsys):
     assert "cannot connect" in result["reason"]
 
 
-def test_playbook_rescue_sees_verdict_and_measurements(prometheus, tmp_path):
+def test_playbook_rescue_sees_verdict_and_measurements(exporter_prometheus, tmp_path):
     """Through ansible-playbook and module_defaults: the failed gate hands its verdict to a rescue block."""
     playbook = tmp_path / "gate.yml"
     playbook.write_text(json.dumps([{
         "hosts": "localhost", "gather_facts": False,
-        "module_defaults": {"progressive.delivery.gate_check": {"prometheus": {"url": prometheus.url}}},
+        "module_defaults": {"progressive.delivery.gate_check": {"prometheus": {"url": exporter_prometheus.url}}},
         "tasks": [{"block": [{"name": "Gate the canary", "progressive.delivery.gate_check": {"checks": [canary("v3")]}}],
                    "rescue": [{"name": "Record the verdict", "ansible.builtin.copy": {
                        "dest": str(tmp_path / "rescued.json"),
@@ -231,11 +231,11 @@ def test_playbook_rescue_sees_verdict_and_measurements(prometheus, tmp_path):
     assert rescued["reason"].startswith("check 'canary-error-ratio' failed")
 
 
-def test_long_query_is_posted_and_answered(prometheus, capsys):
+def test_long_query_is_posted_and_answered(exporter_prometheus, capsys):
     # ~6 KB of PromQL: sent as a form POST, which the real API answers like a GET.
     terms = " + ".join('0 * sum(http_requests_total{version="v1", code="%d"} or vector(0))' % (200 + n % 300)
                        for n in range(100))
     check = {"name": "long", "provider": "prometheus", "query": "sum(up) + " + terms, "success_condition": "result == 1"}
-    result = run(capsys, {"prometheus": {"url": prometheus.url}, "checks": [check]})
+    result = run(capsys, {"prometheus": {"url": exporter_prometheus.url}, "checks": [check]})
     assert len(check["query"]) > 4000
     assert (result["rc"], result["verdict"]) == (0, "pass"), result.get("reason", result.get("msg"))
