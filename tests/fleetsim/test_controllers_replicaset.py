@@ -39,13 +39,19 @@ def live_pods(sim, app):
 
 @pytest.mark.asyncio
 async def test_status_counts_ready_and_available_pods(sim):
+    seen = []
+
+    def record(event_type, rt, obj, old):
+        if rt.name == "replicasets.apps":
+            st = obj.get("status") or {}
+            seen.append((st.get("replicas"), st.get("fullyLabeledReplicas"), st.get("readyReplicas", 0),
+                         st.get("availableReplicas", 0)))
+    unsubscribe = sim.api.subscribe(record)
     sim.api.create("replicasets.apps", replicaset("rs", 3, minReadySeconds=6))
-    rs = await sim.wait_for(lambda: (sim.get("replicasets.apps", "shop", "rs").get("status") or {})
-                            .get("readyReplicas") == 3 and sim.get("replicasets.apps", "shop", "rs"))
-    assert rs["status"]["replicas"] == 3 and rs["status"]["fullyLabeledReplicas"] == 3
-    assert rs["status"].get("availableReplicas", 0) < 3
     rs = await sim.wait_for(lambda: sim.get("replicasets.apps", "shop", "rs")["status"].get("availableReplicas") == 3
                             and sim.get("replicasets.apps", "shop", "rs"), what="available after minReadySeconds")
+    unsubscribe()
+    assert (3, 3, 3, 0) in seen  # all ready before any counted as available
     assert rs["status"]["observedGeneration"] == 1 and rs["status"]["terminatingReplicas"] == 0
     for p in live_pods(sim, "rs"):
         assert p["metadata"]["generateName"] == "rs-"
