@@ -78,3 +78,22 @@ async def test_rolling_update_replaces_at_most_one_node_at_a_time(sim):
     unsubscribe()
     assert min(worst) >= 2  # maxUnavailable defaults to 1
     assert {p["spec"]["containers"][0]["image"] for p in live(sim)} == {"example/agent:2"}
+
+
+@pytest.mark.asyncio
+async def test_controller_revisions_record_each_template(sim):
+    sim.api.create("daemonsets.apps", daemonset())
+    await sim.wait_for(lambda: ds_status(sim).get("numberAvailable") == 3)
+    sim.api.patch("daemonsets.apps", "kube-agents", "agent", {"spec": {"template": {"spec": {"containers": [
+        {"name": "agent", "image": "example/agent:2"}]}}}}, "strategic")
+    await sim.wait_for(lambda: len(sim.items("controllerrevisions.apps", "kube-agents")) == 2)
+    revs = sorted(sim.items("controllerrevisions.apps", "kube-agents"), key=lambda r: r["revision"])
+    assert [r["revision"] for r in revs] == [1, 2]
+    assert revs[1]["data"]["spec"]["template"]["spec"]["containers"][0]["image"] == "example/agent:2"
+    assert revs[1]["data"]["spec"]["template"]["$patch"] == "replace"
+    ds = sim.get("daemonsets.apps", "kube-agents", "agent")
+    assert revs[1]["metadata"]["ownerReferences"][0]["uid"] == ds["metadata"]["uid"]
+    hashes = {p["metadata"]["labels"]["controller-revision-hash"] for p in live(sim)}
+    await sim.wait_for(lambda: {p["metadata"]["labels"]["controller-revision-hash"] for p in live(sim)}
+                       == {revs[1]["metadata"]["labels"]["controller-revision-hash"]}, timeout=15)
+    assert hashes  # pods carry the hash of the revision they run
