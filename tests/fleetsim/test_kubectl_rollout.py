@@ -136,3 +136,40 @@ def test_rollout_status_reports_a_stuck_rollout(kubectl):
     assert 'deployment "web" exceeded its progress deadline' in proc.stderr
     pods = kubectl("-n", "shop", "get", "pods", "-l", "app=web", "--no-headers").stdout
     assert re.search(r"0/1\s+(CrashLoopBackOff|Error|Running)\s+[1-9]", pods)
+
+
+DAEMONSET = """\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+  namespace: default
+spec:
+  selector:
+    matchLabels: {app: agent}
+  template:
+    metadata:
+      labels: {app: agent}
+    spec:
+      containers:
+      - {name: agent, image: "example/agent:1"}
+"""
+
+
+def test_daemonset_rollout_history_and_undo(kubectl, tmp_path):
+    manifest = tmp_path / "agent.yaml"
+    manifest.write_text(DAEMONSET)
+    kubectl("apply", "-f", str(manifest))
+    kubectl("rollout", "status", "daemonset/agent", "--timeout=60s")
+    nodes = kubectl("get", "nodes", "--no-headers").stdout.splitlines()
+    kubectl("set", "image", "daemonset/agent", "agent=example/agent:2")
+    status = kubectl("rollout", "status", "daemonset/agent", "--timeout=60s").stdout
+    assert 'daemon set "agent" successfully rolled out' in status
+    history = kubectl("rollout", "history", "daemonset/agent").stdout
+    assert re.search(r"^1\s+<none>$", history, re.M) and re.search(r"^2\s+<none>$", history, re.M)
+    kubectl("rollout", "undo", "daemonset/agent")
+    kubectl("rollout", "status", "daemonset/agent", "--timeout=60s")
+    images = kubectl("get", "pods", "-l", "app=agent", "-o",
+                     "jsonpath={range .items[*]}{.metadata.deletionTimestamp}/{.spec.containers[0].image} {end}").stdout
+    live = [i.split("/", 1)[1] for i in images.split() if i.startswith("/")]
+    assert live == ["example/agent:1"] * len(nodes)
