@@ -36,6 +36,10 @@ async def test_new_deployment_becomes_available_with_real_status_shape(sim):
     assert rs["status"] == {"replicas": 3, "fullyLabeledReplicas": 3, "readyReplicas": 3, "availableReplicas": 3,
                             "terminatingReplicas": 0, "observedGeneration": 1}
     assert d["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "1"
+    # As in deploy_after_ready.json: kube-controller-manager owns the status and the revision annotation.
+    controller_fields = [m for m in d["metadata"]["managedFields"] if m["manager"] == "kube-controller-manager"]
+    assert [(m["operation"], m.get("subresource")) for m in controller_fields] == [("Update", "status")]
+    assert "f:deployment.kubernetes.io/revision" in controller_fields[0]["fieldsV1"]["f:metadata"]["f:annotations"]
     status = dict(d["status"])
     conditions = status.pop("conditions")
     assert status == {"observedGeneration": 1, "replicas": 3, "updatedReplicas": 3, "readyReplicas": 3,

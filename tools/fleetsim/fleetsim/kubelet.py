@@ -32,6 +32,7 @@ import random
 from dataclasses import dataclass, field
 
 from .clock import format_go_duration, parse_duration
+from .controllers.base import ManagedApi
 from .controllers.events import EventRecorder
 from .errors import ApiError
 
@@ -163,7 +164,7 @@ class Kubelet:
                  ready_jitter: float | None = None, rng: random.Random | None = None):
         settings = getattr(cluster, "settings", None)
         self.cluster = cluster
-        self.api = cluster.api
+        self.api = ManagedApi(cluster.api, COMPONENT)
         self.clock = cluster.clock
         self.rng = rng or random.Random()
         self.node_count = int(nodes if nodes is not None else getattr(settings, "nodes_per_cluster", 3))

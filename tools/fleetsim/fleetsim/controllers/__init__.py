@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from .base import Controller
+from .base import FIELD_MANAGER, Controller, ManagedApi
 from .daemonset import DaemonSetController
 from .deployment import DeploymentController
 from .endpoints import EndpointsController
@@ -31,7 +31,7 @@ CONTROLLERS = (NamespaceController, GarbageCollector, ServiceAccountsController,
 class ControllerManager:
     def __init__(self, cluster, controllers=CONTROLLERS):
         self.cluster = cluster
-        self.recorder = EventRecorder(cluster.api, cluster.clock)
+        self.recorder = EventRecorder(ManagedApi(cluster.api, FIELD_MANAGER), cluster.clock)
         self.controllers: list[Controller] = [cls(cluster, self.recorder) for cls in controllers]
         self._unsubscribe = None
 

@@ -105,14 +105,43 @@ class WorkQueue:
         self._timers.clear()
 
 
+class ManagedApi:
+    """The cluster's Api as one component uses it: every write carries the component's field
+    manager (kube-controller-manager, kube-scheduler, kubelet), so managedFields read as on a
+    real cluster."""
+
+    def __init__(self, api, manager: str):
+        self.raw = api
+        self.manager = manager
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)
+
+    def create(self, resource, obj, namespace=None, **kw):
+        kw.setdefault("field_manager", self.manager)
+        return self.raw.create(resource, obj, namespace=namespace, **kw)
+
+    def update(self, resource, obj, subresource=None, **kw):
+        kw.setdefault("field_manager", self.manager)
+        return self.raw.update(resource, obj, subresource=subresource, **kw)
+
+    def patch(self, resource, namespace, name, patch, patch_type, subresource=None, **kw):
+        kw.setdefault("field_manager", self.manager)
+        return self.raw.patch(resource, namespace, name, patch, patch_type, subresource=subresource, **kw)
+
+
+FIELD_MANAGER = "kube-controller-manager"
+
+
 class Controller:
     """A controller: reacts to committed changes by queueing keys, reconciles one key at a time."""
 
     name = "controller"
+    field_manager = FIELD_MANAGER
 
     def __init__(self, cluster, recorder):
         self.cluster = cluster
-        self.api = cluster.api
+        self.api = ManagedApi(cluster.api, self.field_manager)
         self.clock = cluster.clock
         self.recorder = recorder
         self.queue = WorkQueue(f"{getattr(cluster, 'name', '?')}/{self.name}", self.sync, self.clock)

@@ -85,6 +85,7 @@ def tolerates_taints(node: dict, pod: dict) -> bool:
 
 class Scheduler(Controller):
     name = COMPONENT
+    field_manager = "kube-scheduler"
 
     def __init__(self, cluster, recorder, rng: random.Random | None = None):
         super().__init__(cluster, recorder)
@@ -139,7 +140,7 @@ class Scheduler(Controller):
                    "metadata": {"name": meta["name"], "namespace": meta["namespace"], "uid": meta.get("uid")},
                    "target": {"apiVersion": "v1", "kind": "Node", "name": node}}
         try:
-            if "subresource" in inspect.signature(self.api.create).parameters:
+            if "subresource" in inspect.signature(self.api.raw.create).parameters:
                 self.api.create("pods", binding, namespace=meta["namespace"], subresource="binding")
             else:
                 self._bind_by_update(pod, node)
