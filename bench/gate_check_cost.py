@@ -10,7 +10,7 @@ once, so the number is the module's cost and not Prometheus' query evaluation; p
 It also reports the one-off cost of a task (a fresh Python process importing and running the
 module with one check), which Ansible pays once per task, not per check.
 
-    .venv/bin/python bench/gate_check_cost.py [--checks 10] [--count 10] [--rounds 5]
+    .venv/bin/python bench/gate_check_cost.py [--checks 10] [--count 10] [--rounds 5] [--json] [--check]
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ def module_args(url, checks, count):
 
 def run_in_process(args):
     out = io.StringIO()
+    code = None
     with patch_module_args(args), redirect_stdout(out):
         try:
             gate_check.main()
@@ -87,7 +88,7 @@ def run_in_process(args):
             code = exc.code
     result = json.loads(out.getvalue())
     if code != 0 or result.get("verdict") != "pass":
-        raise RuntimeError("benchmark gate did not pass: %s" % result.get("msg") or result.get("reason"))
+        raise RuntimeError("benchmark gate did not pass: %s" % (result.get("msg") or result.get("reason")))
     return result
 
 
@@ -133,6 +134,8 @@ def main():
     parser.add_argument("--count", type=int, default=10, help="measurements per check")
     parser.add_argument("--rounds", type=int, default=5, help="timed gate runs")
     parser.add_argument("--prometheus-url", help="query this Prometheus instead of the local stub")
+    parser.add_argument("--json", action="store_true", help="print one JSON line")
+    parser.add_argument("--check", action="store_true", help="exit 1 when over the target")
     options = parser.parse_args()
 
     server = None
@@ -151,19 +154,29 @@ def main():
 
     median = statistics.median(samples)
     measurement_ms = [m["elapsed_ms"] for m in result["measurements"]]
-    print("gate_check cost per Prometheus check measurement (waits excluded)")
-    print("  prometheus:            %s" % ("local stub (module cost only)" if server else url))
-    print("  gate:                  %d checks x %d measurements, %d rounds; %.0f s of interval waits skipped"
-          % (options.checks, options.count, options.rounds, NoWaitClock.skipped))
-    print("  per measurement:       median %.2f ms, min %.2f ms, max %.2f ms (whole module run / measurements)"
-          % (median, min(samples), max(samples)))
-    print("  of which query+judge:  median %.2f ms (the measurement's own elapsed_ms)"
-          % statistics.median(measurement_ms))
-    print("  per task, once:        median %.0f ms (new Python process: imports, arguments, one check)"
-          % statistics.median(startup))
-    verdict = "OK" if median < TARGET_MS else "OVER TARGET"
-    print("  target:                < %.0f ms per check -> %s" % (TARGET_MS, verdict))
-    return 0 if median < TARGET_MS else 1
+    within = median < TARGET_MS
+    if options.json:
+        print(json.dumps({
+            "per_measurement_ms": {"median": round(median, 3), "min": round(min(samples), 3),
+                                   "max": round(max(samples), 3)},
+            "query_and_judge_ms_median": round(statistics.median(measurement_ms), 3),
+            "task_startup_ms_median": round(statistics.median(startup), 1),
+            "checks": options.checks, "count": options.count, "rounds": options.rounds,
+            "prometheus": "stub" if server else url, "target_ms": TARGET_MS, "within_target": within,
+        }))
+    else:
+        print("gate_check cost per Prometheus check measurement (waits excluded)")
+        print("  prometheus:            %s" % ("local stub (module cost only)" if server else url))
+        print("  gate:                  %d checks x %d measurements, %d rounds; %.0f s of interval waits skipped"
+              % (options.checks, options.count, options.rounds, NoWaitClock.skipped))
+        print("  per measurement:       median %.2f ms, min %.2f ms, max %.2f ms (whole module run / measurements)"
+              % (median, min(samples), max(samples)))
+        print("  of which query+judge:  median %.2f ms (the measurement's own elapsed_ms)"
+              % statistics.median(measurement_ms))
+        print("  per task, once:        median %.0f ms (new Python process: imports, arguments, one check)"
+              % statistics.median(startup))
+        print("  target:                < %.0f ms per check -> %s" % (TARGET_MS, "OK" if within else "OVER TARGET"))
+    return 1 if options.check and not within else 0
 
 
 if __name__ == "__main__":
