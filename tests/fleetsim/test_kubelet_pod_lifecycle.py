@@ -229,3 +229,18 @@ async def test_crashing_pod_that_never_restarts_ends_failed(sim):
     assert cs["state"]["terminated"]["reason"] == "Error"
     await sim.clock.sleep(15)
     assert sim.get("pods", "shop", "once")["status"]["containerStatuses"][0]["restartCount"] == 0
+
+
+@pytest.mark.asyncio
+async def test_running_pod_status_has_the_shape_of_the_recorded_real_pod(sim):
+    import json
+    import pathlib
+    real = json.loads((pathlib.Path(__file__).parent / "fixtures" / "real" / "pods_list_selector.json").read_text())
+    real_status = real["items"][0]["status"]
+    sim.api.create("pods", pod("shape", {"fleetsim.io/ready-after": "1s"}))
+    p = await sim.wait_for(lambda: is_ready(sim, "shape"))
+    st = p["status"]
+    assert list(st) == list(real_status)  # same fields, same order
+    assert [c["type"] for c in st["conditions"]] == [c["type"] for c in real_status["conditions"]]
+    assert [list(c) for c in st["conditions"]] == [list(c) for c in real_status["conditions"]]
+    assert list(st["containerStatuses"][0]) == list(real_status["containerStatuses"][0])
