@@ -21,6 +21,7 @@ import logging
 import os
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -35,6 +36,7 @@ PID_FILE = "fleetsim.pid"
 LOG_FILE = "fleetsim.log"
 FLEET_JSON = "fleet.json"
 KUBECONFIG = "kubeconfig"
+CA_FILE = "ca.crt"
 PROMETHEUS_PID = "prometheus.pid"
 DEFAULT_STATE_DIR = ".state/fleetsim"
 STOP_TIMEOUT_S = 15.0
@@ -179,8 +181,9 @@ def _wait_for_clusters(description: dict, timeout: float) -> None:
     """Every cluster answers GET /readyz with its token."""
     deadline = time.monotonic() + timeout
     waiting = list(description["clusters"])
+    context = _tls_context(description)
     while waiting:
-        waiting = [c for c in waiting if not _ready(c)]
+        waiting = [c for c in waiting if not _ready(c, context)]
         if not waiting:
             return
         if time.monotonic() > deadline:
@@ -189,11 +192,16 @@ def _wait_for_clusters(description: dict, timeout: float) -> None:
         time.sleep(0.1)
 
 
-def _ready(cluster: dict) -> bool:
+def _tls_context(description: dict) -> ssl.SSLContext:
+    """Trusts the fleet's CA: the clusters serve HTTPS (see apiserver/tls.py)."""
+    return ssl.create_default_context(cafile=description["ca_file"])
+
+
+def _ready(cluster: dict, context: ssl.SSLContext) -> bool:
     request = urllib.request.Request(f"{cluster['api_url']}/readyz",
                                      headers={"Authorization": f"Bearer {cluster['token']}"})
     try:
-        with urllib.request.urlopen(request, timeout=2) as response:
+        with urllib.request.urlopen(request, timeout=2, context=context) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
@@ -248,7 +256,7 @@ async def _run(spec: FleetSpec, state_dir: Path) -> None:
         await stop.wait()
     finally:
         await fleet.stop()
-        for name in (FLEET_JSON, KUBECONFIG, PID_FILE):
+        for name in (FLEET_JSON, KUBECONFIG, CA_FILE, PID_FILE):
             (state_dir / name).unlink(missing_ok=True)
         logging.getLogger("fleetsim").info("fleet %s stopped", fleet.id)
 
@@ -292,7 +300,7 @@ def _running_pid(pid_file: Path) -> int | None:
 
 def _clean_state(state_dir: Path) -> None:
     """Forget a stopped fleet: pid files, fleet.json, kubeconfig, Prometheus data (logs stay)."""
-    for name in (FLEET_JSON, FLEET_JSON + ".tmp", KUBECONFIG, PID_FILE, PROMETHEUS_PID):
+    for name in (FLEET_JSON, FLEET_JSON + ".tmp", KUBECONFIG, CA_FILE, PID_FILE, PROMETHEUS_PID):
         (state_dir / name).unlink(missing_ok=True)
     shutil.rmtree(state_dir / "prometheus-data", ignore_errors=True)
 
@@ -328,8 +336,9 @@ def _admin(description: dict, method: str, path: str, body: dict | None = None) 
 def cmd_status(args) -> int:
     description = _description(args.state_dir)
     clusters = _admin(description, "GET", "/clusters")["clusters"]
+    context = _tls_context(description)
     for cluster in clusters:
-        cluster["ready"] = _ready(cluster)
+        cluster["ready"] = _ready(cluster, context)
         cluster.pop("token", None)
     if args.json:
         out = {k: v for k, v in description.items() if k not in ("clusters", "admin_token")}

@@ -13,6 +13,7 @@ Cross-cluster behaviour (MultiClusterService / MultiClusterIngress, later) plugs
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import os
@@ -84,7 +85,8 @@ class Fleet:
 
     async def _start(self) -> None:
         for spec in self.spec.clusters:
-            cluster = Cluster(spec.name, clock=self.clock, settings=spec.simulation)
+            cluster = Cluster(spec.name, clock=self.clock, settings=spec.simulation,
+                              region=spec.region, seed=self.rng.randrange(2**32))
             self.clusters[spec.name] = cluster
             cluster.faults.rng = random.Random(self.rng.random())
             cluster.faults.on_change(self._reachability_listener(cluster))
@@ -184,6 +186,8 @@ class Fleet:
             "admin_url": f"{self.admin.url}/admin",
             "admin_token": self.admin_token,
             "kubeconfig": str(state_dir / "kubeconfig") if state_dir else None,
+            # The clusters serve HTTPS with a certificate from this CA (also in the kubeconfig).
+            "ca_file": str(state_dir / "ca.crt") if state_dir else None,
             "clusters": [{k: v for k, v in summary.items() if k != "faults"}
                          for summary in self.cluster_summaries()],
             # Controllers may describe what they serve (the multi-cluster ingress fronts).
@@ -199,7 +203,9 @@ class Fleet:
             "kind": "Config",
             "preferences": {},
             "current-context": names[0],
-            "clusters": [{"name": n, "cluster": {"server": self.clusters[n].url}} for n in names],
+            "clusters": [{"name": n, "cluster": {
+                "server": self.clusters[n].url,
+                "certificate-authority-data": self.clusters[n].ca_data}} for n in names],
             "users": [{"name": f"{n}-admin", "user": {"token": self.clusters[n].token}}
                       for n in names],
             "contexts": [{"name": n, "context": {"cluster": n, "user": f"{n}-admin",
@@ -207,12 +213,14 @@ class Fleet:
         }
 
     def write_state(self, state_dir: str | Path) -> tuple[Path, Path]:
-        """Write ``kubeconfig`` and ``fleet.json`` (atomically, fleet.json last: its presence
-        means the fleet is up). Both hold tokens, so they are private to the user."""
+        """Write ``ca.crt``, ``kubeconfig`` and ``fleet.json`` (atomically, fleet.json last: its
+        presence means the fleet is up). The last two hold tokens: private to the user."""
         state_dir = Path(state_dir)
         state_dir.mkdir(parents=True, exist_ok=True)
         kubeconfig = state_dir / "kubeconfig"
         fleet_json = state_dir / "fleet.json"
+        first = self.clusters[self.spec.clusters[0].name]
+        _write_private(state_dir / "ca.crt", base64.b64decode(first.ca_data).decode())
         _write_private(kubeconfig, yaml.safe_dump(self.kubeconfig(), sort_keys=False))
         _write_private(fleet_json, json.dumps(self.describe(state_dir), indent=2) + "\n")
         return kubeconfig, fleet_json

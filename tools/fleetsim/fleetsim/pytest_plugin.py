@@ -36,7 +36,7 @@ to keep other fleets of the session out of a query::
     rate(http_requests_total{%s, code=~"5.."}[1m])  %  prom.selector
 
 The handle (``FleetHandle``): ``kubeconfig`` (Path; one context per cluster named like it),
-``state_dir``, ``fleet_json`` (the same file ``fleetsim up`` writes), ``clusters``
+``ca_file`` (Path of the CA the clusters' HTTPS certificates chain to), ``state_dir``, ``fleet_json`` (the same file ``fleetsim up`` writes), ``clusters``
 (name -> ``ClusterInfo`` with name, set, environment, region, role, api_url, token, front_url,
 context, config_cluster), ``api_url(name)``, ``metrics_url``, ``metrics_address``, ``admin_url``,
 ``id``, ``set_fault(name, **faults)``, ``clear_faults(name)``, ``metrics_text()`` and
@@ -120,6 +120,7 @@ class FleetHandle:
         self.metrics_url = description["metrics_url"]
         self.admin_url = description["admin_url"]
         self.admin_token = description["admin_token"]
+        self.ca_file = Path(description["ca_file"])
         self.metrics_address = self.runtime.metrics_address
         self.clusters = {c["name"]: ClusterInfo(**c) for c in description["clusters"]}
 
