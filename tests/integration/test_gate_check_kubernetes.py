@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -14,6 +17,7 @@ pytestmark = pytest.mark.timeout(240)
 
 CLUSTER = "gatek8s-dev-us-east1"
 SPEC = {"environment_sets": {"gatek8s": {"environments": ["dev"], "regions": ["us-east1"]}}}
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def deployment(name, annotations=None, replicas=2):
@@ -93,3 +97,24 @@ def test_missing_deployment_is_inconclusive(cluster, capsys):
     result = run(capsys, cluster, [pods_check("absent", count=1)])
     assert result["verdict"] == "inconclusive"
     assert "Deployment default/absent not found on context" in result["reason"]
+
+
+def test_group_module_defaults_supply_the_connection(cluster, tmp_path):
+    """module_defaults for group/progressive.delivery.delivery reach gate_check's kubernetes checks."""
+    playbook = tmp_path / "gate.yml"
+    playbook.write_text(json.dumps([{
+        "hosts": "localhost", "gather_facts": False,
+        "module_defaults": {"group/progressive.delivery.delivery": cluster},
+        "tasks": [{"name": "Gate on pod health", "register": "gate",
+                   "progressive.delivery.gate_check": {"checks": [pods_check("healthy", count=1)]}},
+                  {"name": "Record the verdict", "ansible.builtin.copy": {
+                      "dest": str(tmp_path / "verdict.txt"), "content": "{{ gate.verdict }}"}}],
+    }]))
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".venv", "collections"))
+    completed = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+                                "-i", "localhost,", "-c", "local",
+                                "-e", "ansible_python_interpreter=%s" % sys.executable, str(playbook)],
+                               env=env, capture_output=True, text=True, timeout=180, cwd=REPO, check=False)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-2000:]
+    assert (tmp_path / "verdict.txt").read_text() == "pass"
