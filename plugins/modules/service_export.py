@@ -1,0 +1,123 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, progressive.delivery maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: service_export
+short_description: Export a Service to the other clusters of a clusterset (Multi-Cluster Services API)
+version_added: "0.1.0"
+author:
+  - progressive.delivery contributors (@progressive-delivery)
+description:
+  - Ensures a C(multicluster.x-k8s.io/v1alpha1) ServiceExport exists for the Service of the same name and namespace,
+    or is absent. This is the upstream Multi-Cluster Services API (KEP-1645) for fleets that are not on GKE
+    MultiClusterService; the implementation then creates a ServiceImport in the other clusters of the clusterset.
+  - Run it against the member cluster that runs the Service.
+extends_documentation_fragment:
+  - progressive.delivery.k8s_auth
+  - progressive.delivery.k8s_wait
+options:
+  name:
+    description: Name of the ServiceExport, which is the name of the Service it exports.
+    type: str
+    required: true
+  namespace:
+    description: Namespace of the Service.
+    type: str
+    required: true
+  state:
+    description: C(present) exports the Service, C(absent) stops exporting it.
+    type: str
+    choices: [present, absent]
+    default: present
+  annotations:
+    description: Annotations to set on the ServiceExport. Others are left as they are.
+    type: dict
+notes:
+  - Supports check mode (nothing is written) and diff mode.
+  - With I(wait=true) (default) the module waits for the C(Ready) condition and fails at once when the export is
+    not C(Valid) (for example C(NoService) - the Service does not exist - naming the reason the controller gives).
+seealso:
+  - module: progressive.delivery.multicluster_service
+"""
+
+EXAMPLES = r"""
+- name: Export Service shop/web to the other clusters
+  progressive.delivery.service_export:
+    context: shop-prod-us-east1
+    namespace: shop
+    name: web
+
+- name: Stop exporting it
+  progressive.delivery.service_export:
+    context: shop-prod-us-east1
+    namespace: shop
+    name: web
+    state: absent
+"""
+
+RETURN = r"""
+operation:
+  description: What the module did (or would do in check mode): created, updated, deleted or none.
+  returned: always
+  type: str
+  sample: created
+result:
+  description: The ServiceExport as the API server returned it (in check mode, as it would be written).
+  returned: always
+  type: dict
+conditions:
+  description: The ServiceExport conditions (Valid, Ready, Conflict) after the run.
+  returned: state=present
+  type: list
+  elements: dict
+  sample: [{"type": "Ready", "status": "True", "reason": "Exported", "message": "imported in 2 other cluster(s)"}]
+diff:
+  description: The managed part of the ServiceExport before and after, in diff mode when something changed.
+  returned: changed and diff mode
+  type: dict
+"""
+
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
+from ansible_collections.progressive.delivery.plugins.module_utils.multicluster import objects
+from ansible_collections.progressive.delivery.plugins.module_utils.multicluster.apply import (
+    ensure_absent,
+    ensure_present,
+    wait_gone,
+)
+from ansible_collections.progressive.delivery.plugins.module_utils.multicluster.module_support import (
+    COMMON_ARG_SPEC,
+    result_of,
+    run,
+)
+from ansible_collections.progressive.delivery.plugins.module_utils.multicluster.predicates import export_ready
+
+
+def ensure(module):
+    p = module.params
+    client = module.client
+    api_version, kind = objects.EXPORT_API_VERSION, objects.EXPORT_KIND
+    if p["state"] == "absent":
+        outcome = ensure_absent(client, api_version, kind, p["namespace"], p["name"], module.check_mode)
+        if outcome.changed and p["wait"] and not module.check_mode:
+            wait_gone(module.waiter(), api_version, kind, p["namespace"], p["name"])
+        return result_of(module, outcome)
+    desired = objects.service_export(p["name"], p["namespace"], p["annotations"])
+    outcome = ensure_present(client, desired, module.check_mode)
+    if p["wait"] and not module.check_mode:
+        outcome.obj, _ = module.waiter().wait_for(api_version, kind, p["namespace"], p["name"], export_ready)
+    return result_of(module, outcome, conditions=list((outcome.obj.get("status") or {}).get("conditions") or []))
+
+
+def main():
+    module = K8sModule(argument_spec=dict(COMMON_ARG_SPEC), with_wait=True, supports_check_mode=True)
+    run(module, ensure)
+
+
+if __name__ == "__main__":
+    main()
