@@ -101,6 +101,9 @@ def _field_validation(request: web.Request) -> str:
 async def read_body(request: web.Request, allow_yaml: bool = True):
     # No Content-Type means JSON to the real server (the Python client sends none on create).
     ctype = (request.content_type or "").lower() if request.headers.get("Content-Type") else "application/json"
+    if ctype == "application/vnd.kubernetes.protobuf":
+        from .protobuf import decode
+        return decode(await request.read())
     if ctype not in ("application/json", "application/yaml", "text/plain"):
         raise ApiError(415, "UnsupportedMediaType", f'the body of the request was in an unknown format - accepted '
                                                     f'media types include: application/json, application/yaml', {})

@@ -24,6 +24,8 @@ VERSION_INFO = {
     "buildDate": "2026-11-26T09:21:45Z", "goVersion": "go1.27.3-X:nojsonv2", "compiler": "gc",
     "platform": "linux/amd64",
 }
+# The authenticated user of a request (cluster.users value), for the authorizer to come.
+USER_KEY = web.RequestKey("user", object)
 # Paths the real server lets anyone read (system:public-info-viewer).
 PUBLIC_PATHS = ("/healthz", "/livez", "/readyz", "/version")
 
@@ -122,7 +124,7 @@ class ApiServer:
                 raise unauthorized()
         if user is None and request.path not in PUBLIC_PATHS:
             raise unauthorized()
-        request["user"] = user
+        request[USER_KEY] = user
         return await handler(request)
 
     # -- routing --------------------------------------------------------------------------------
