@@ -244,3 +244,10 @@ async def test_running_pod_status_has_the_shape_of_the_recorded_real_pod(sim):
     assert [c["type"] for c in st["conditions"]] == [c["type"] for c in real_status["conditions"]]
     assert [list(c) for c in st["conditions"]] == [list(c) for c in real_status["conditions"]]
     assert list(st["containerStatuses"][0]) == list(real_status["containerStatuses"][0])
+
+
+@pytest.mark.asyncio
+async def test_host_network_pod_uses_the_node_address(sim):
+    sim.api.create("pods", pod("hostnet", {"fleetsim.io/ready-after": "1s"}, hostNetwork=True))
+    p = await sim.wait_for(lambda: is_ready(sim, "hostnet"))
+    assert p["status"]["podIP"] == p["status"]["hostIP"]

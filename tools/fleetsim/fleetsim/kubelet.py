@@ -118,6 +118,7 @@ class PodRun:
     behaviour: str  # "healthy" | "crash-loop" | "never-ready" | "image-pull-error"
     shutdown_after: float
     restart_policy: str = "Always"
+    host_network: bool = False
     ip: str | None = None
     start_time: str | None = None
     conditions: dict = field(default_factory=dict)
@@ -153,7 +154,7 @@ class SimNode:
         raise RuntimeError(f"node {self.name}: pod CIDR {self.pod_cidr} exhausted")
 
     def release_ip(self, ip: str | None) -> None:
-        if ip:
+        if ip and ip != self.internal_ip:
             self._used.discard(ip)
 
 
@@ -399,7 +400,8 @@ class Kubelet:
                       containers=containers,
                       init_containers=[c["name"] for c in spec.get("initContainers") or []],
                       ready_after=ready_after, behaviour=behaviour, shutdown_after=shutdown,
-                      restart_policy=spec.get("restartPolicy") or "Always")
+                      restart_policy=spec.get("restartPolicy") or "Always",
+                      host_network=bool(spec.get("hostNetwork")))
 
     # condition helpers
     def _cond(self, run: PodRun, cond_type: str, status: str, reason: str | None = None,
@@ -544,7 +546,8 @@ class Kubelet:
 
     def _ensure_ip(self, run: PodRun) -> None:
         if run.ip is None:
-            run.ip = run.node.allocate_ip()
+            # hostNetwork pods share the node's address; the others get one from the node's pod CIDR.
+            run.ip = run.node.internal_ip if run.host_network else run.node.allocate_ip()
             self._cond(run, "PodReadyToStartContainers", "True")
 
     def _create_and_start(self, run: PodRun, c: ContainerRun) -> None:
