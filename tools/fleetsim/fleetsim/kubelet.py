@@ -100,7 +100,6 @@ class ContainerRun:
     last_state: dict = field(default_factory=dict)
     ready: bool = False
     started: bool = False
-    running_since: str | None = None
     container_id: str = ""
     pulled: bool = False
 
@@ -113,7 +112,7 @@ class PodRun:
     uid: str
     node: "SimNode"
     containers: list[ContainerRun]
-    init_containers: list[str]
+    init_containers: list[tuple[str, str]]  # (name, image): run to completion before the app starts
     ready_after: float
     behaviour: str  # "healthy" | "crash-loop" | "never-ready" | "image-pull-error"
     shutdown_after: float
@@ -398,7 +397,7 @@ class Kubelet:
                             ANNOTATION_SHUTDOWN_AFTER, exc)
         return PodRun(namespace=meta["namespace"], name=meta["name"], uid=meta["uid"], node=node,
                       containers=containers,
-                      init_containers=[c["name"] for c in spec.get("initContainers") or []],
+                      init_containers=[(c["name"], c.get("image") or "") for c in spec.get("initContainers") or []],
                       ready_after=ready_after, behaviour=behaviour, shutdown_after=shutdown,
                       restart_policy=spec.get("restartPolicy") or "Always",
                       host_network=bool(spec.get("hostNetwork")))
@@ -447,8 +446,9 @@ class Kubelet:
             status["initContainerStatuses"] = [{
                 "name": n, "state": {"terminated": {"exitCode": 0, "reason": "Completed",
                                                     "startedAt": run.start_time, "finishedAt": run.start_time}},
-                "lastState": {}, "ready": True, "restartCount": 0, "image": "", "imageID": "",
-                "started": False} for n in run.init_containers]
+                "lastState": {}, "ready": True, "restartCount": 0, "image": image,
+                "imageID": f"{normalize_image(image).rsplit(':', 1)[0]}@{image_digest(image)}",
+                "started": False} for n, image in run.init_containers]
         statuses = []
         for c in run.containers:
             cs = {"name": c.name, "state": c.state, "lastState": c.last_state, "ready": c.ready,
