@@ -184,6 +184,8 @@ options:
       headers:
         description:
           - V(http). Request headers.
+          - They are part of the task's arguments, which Ansible may log; run a check with secret headers in a
+            task with C(no_log=true).
         type: dict
       body:
         description:
