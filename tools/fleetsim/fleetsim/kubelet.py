@@ -166,7 +166,8 @@ class Kubelet:
         self.cluster = cluster
         self.api = ManagedApi(cluster.api, COMPONENT)
         self.clock = cluster.clock
-        self.rng = rng or random.Random()
+        # Seeded from the cluster's generator so a seeded fleet replays the same jitter.
+        self.rng = rng or random.Random(cluster.rng.random() if hasattr(cluster, "rng") else None)
         self.node_count = int(nodes if nodes is not None else getattr(settings, "nodes_per_cluster", 3))
         self.ready_delay = float(ready_delay if ready_delay is not None
                                  else getattr(settings, "pod_ready_delay_s", 2.0))

@@ -89,7 +89,7 @@ class Scheduler(Controller):
 
     def __init__(self, cluster, recorder, rng: random.Random | None = None):
         super().__init__(cluster, recorder)
-        self.rng = rng or random.Random()
+        self.rng = rng or random.Random(cluster.rng.random() if hasattr(cluster, "rng") else None)
 
     def initial_keys(self):
         return [obj_key(p) for p in self.items("pods") if self._wants(p)]
