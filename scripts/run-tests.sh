@@ -130,6 +130,10 @@ echo
 echo "===== summary"
 printf '%s\n' "${summary[@]}"
 total=$((SECONDS - started))
+# The whole run must stay well under 25 minutes on a 2-core machine; say so before it becomes a problem.
+if [ "$total" -gt 1200 ]; then
+  echo "run-tests: WARNING: ${total}s is over the 20-minute budget; find the slow step in the summary above"
+fi
 if [ "$failures" -eq 0 ]; then
   echo "make test: PASSED (${#summary[@]} steps, ${total}s)"
 else
