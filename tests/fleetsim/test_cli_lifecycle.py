@@ -8,6 +8,7 @@ import ssl
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -166,3 +167,28 @@ def test_commands_without_a_running_fleet_explain_what_to_do(tmp_path):
     assert result.returncode == 1 and "no fleet running in" in result.stderr
     result = fleetsim("down", "--state-dir", str(state))
     assert result.returncode == 0 and "no fleet running in" in result.stdout
+
+
+@pytest.mark.timeout(240)
+def test_up_with_prometheus_scrapes_the_fleet_and_down_stops_it(tmp_path):
+    fleet_file = tmp_path / "fleet.yaml"
+    fleet_file.write_text("environment_sets: {web: {environments: [dev], regions: [us-east1]}}\n")
+    state = tmp_path / "state"
+    try:
+        result = fleetsim("up", "--fleet", str(fleet_file), "--state-dir", str(state),
+                          "--prometheus")
+        assert result.returncode == 0, result.stdout + result.stderr
+        description = json.loads((state / "fleet.json").read_text())
+        prometheus_pid = int((state / "prometheus.pid").read_text())
+        query = urllib.parse.urlencode({"query": f'up{{fleetsim_fleet="{description["id"]}"}}'})
+        with urllib.request.urlopen(f"{description['prometheus_url']}/api/v1/query?{query}",
+                                    timeout=10) as response:
+            (sample,) = json.load(response)["data"]["result"]
+        assert sample["value"][1] == "1"  # up returned after the first successful scrape
+        assert sample["metric"]["instance"] == description["metrics_url"].split("/")[2]
+    finally:
+        down = fleetsim("down", "--state-dir", str(state))
+    assert "prometheus (pid" in down.stdout
+    assert not alive(prometheus_pid)
+    assert refused(description["prometheus_url"])
+    assert not (state / "prometheus-data").exists()

@@ -213,7 +213,7 @@ def _start_prometheus(state_dir: Path, description: dict) -> dict:
     server = PrometheusServer(state_dir)
     address = description["metrics_url"].removeprefix("http://").removesuffix("/metrics")
     try:
-        server.start(targets={description["id"]: address}, detach=True)
+        server.start(targets={description["id"]: address}, detach=True, static=True)
         (state_dir / PROMETHEUS_PID).write_text(f"{server.process.pid}\n")
         server.wait_for_scrape(description["id"])
     except PrometheusError as exc:
@@ -300,7 +300,8 @@ def _running_pid(pid_file: Path) -> int | None:
 
 def _clean_state(state_dir: Path) -> None:
     """Forget a stopped fleet: pid files, fleet.json, kubeconfig, Prometheus data (logs stay)."""
-    for name in (FLEET_JSON, FLEET_JSON + ".tmp", KUBECONFIG, CA_FILE, PID_FILE, PROMETHEUS_PID):
+    for name in (FLEET_JSON, FLEET_JSON + ".tmp", KUBECONFIG, CA_FILE, PID_FILE, PROMETHEUS_PID,
+                 "prometheus.yml", "prometheus-targets.json"):
         (state_dir / name).unlink(missing_ok=True)
     shutil.rmtree(state_dir / "prometheus-data", ignore_errors=True)
 

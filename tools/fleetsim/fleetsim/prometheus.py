@@ -78,30 +78,45 @@ class PrometheusServer:
         tmp.write_text(json.dumps(groups, indent=2))
         os.replace(tmp, self.targets_path)
 
-    def _write_config(self) -> None:
-        # scrape_timeout must not exceed the interval; metrics are rendered in milliseconds.
-        self.config_path.write_text(
-            "global:\n"
-            f"  scrape_interval: {self.scrape_interval}\n"
-            f"  scrape_timeout: {self.scrape_interval}\n"
-            f"  evaluation_interval: {self.scrape_interval}\n"
-            "scrape_configs:\n"
-            "  - job_name: fleetsim\n"
-            "    file_sd_configs:\n"
-            f"      - files: ['{self.targets_path}']\n"
-            "        refresh_interval: 1s\n")
+    def _write_config(self, static: dict[str, str] | None = None) -> None:
+        """Static targets are scraped at once; file_sd targets wait for the discovery manager's
+        next update (up to 5 s), so a fixed fleet (the CLI) uses static ones."""
+        lines = [
+            "global:",
+            f"  scrape_interval: {self.scrape_interval}",
+            # scrape_timeout must not exceed the interval; metrics render in milliseconds.
+            f"  scrape_timeout: {self.scrape_interval}",
+            f"  evaluation_interval: {self.scrape_interval}",
+            "scrape_configs:",
+            "  - job_name: fleetsim",
+        ]
+        if static:
+            lines.append("    static_configs:")
+            for fleet_id, address in sorted(static.items()):
+                lines += [f"      - targets: ['{address}']",
+                          f"        labels: {{fleetsim_fleet: '{fleet_id}'}}"]
+        else:
+            lines += ["    file_sd_configs:",
+                      f"      - files: ['{self.targets_path}']",
+                      "        refresh_interval: 1s"]
+        self.config_path.write_text("\n".join(lines) + "\n")
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self, targets: dict[str, str] | None = None, detach: bool = False,
-              timeout: float = 60.0) -> None:
-        """Start and wait until /-/ready answers. ``detach`` starts it in its own session so it
-        outlives this process (the CLI); otherwise it is a child that ``stop`` ends."""
+              static: bool = False, timeout: float = 60.0) -> None:
+        """Start and wait until /-/ready answers. ``targets``: ``{fleet_id: "host:port"}``;
+        ``static`` fixes them in the config (no ``set_targets`` later). ``detach`` starts it in
+        its own session so it outlives this process (the CLI); otherwise it is a child that
+        ``stop`` (or the end of this process) ends."""
         binary = find_binary()
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.data_dir.mkdir(exist_ok=True)
-        if not self.targets_path.exists() or targets is not None:
-            self.set_targets(targets or {})
-        self._write_config()
+        if static:
+            self._write_config(static=targets or {})
+        else:
+            if not self.targets_path.exists() or targets is not None:
+                self.set_targets(targets or {})
+            self._write_config()
         last_error = ""
         for _ in range(3):  # the free port can be taken between probe and bind: retry
             self.port = free_port()
