@@ -1,0 +1,22 @@
+"""Run a multi-cluster module's main() in-process against a FakeClient; return its JSON result."""
+
+import json
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
+
+
+def run_module(module, args, client, capsys, monkeypatch, check_mode=False, diff=False):
+    monkeypatch.setattr(K8sModule, "client", property(lambda self: client))
+    args = dict(args)
+    if check_mode:
+        args["_ansible_check_mode"] = True
+    if diff:
+        args["_ansible_diff"] = True
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            module.main()
+    return json.loads(capsys.readouterr().out)
