@@ -594,9 +594,8 @@ class Api:
         if not finalizers and not grace and not namespace_pending:
             if dry_run:
                 return self._delete_status(rt, old) if not strategy_returns_object(rt) else copy.deepcopy(old)
-            if not already_deleting:
-                meta["deletionTimestamp"] = self.now_str()
-                meta["deletionGracePeriodSeconds"] = 0
+            # An immediate delete leaves the last stored state as it was (the DELETED event carries
+            # it with the deletion's resourceVersion), as etcd's delete does.
             self._remove(rt, strategy, new, old)
             self._run_deferred()
             if strategy_returns_object(rt):
