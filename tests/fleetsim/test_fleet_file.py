@@ -49,12 +49,21 @@ def test_simulation_knobs_default_and_override_per_set():
     assert batch.pod_ready_delay_s == 0.5  # inherited from the top-level block
 
 
-def test_overrides_replace_top_level_knobs_and_round_trip_through_to_dict():
+def test_overrides_replace_top_level_knobs_and_round_trip_through_to_dict(tmp_path):
     spec = FleetSpec.from_yaml(GOOD)
-    again = FleetSpec.from_dict(spec.to_dict(), overrides={"clock_speed": 50})
+    again = FleetSpec.from_dict(spec.to_dict(),
+                                overrides={"clock_speed": 50, "requests_per_second": 99})
     assert again.simulation.clock_speed == 50.0
     assert [c.name for c in again.clusters] == [c.name for c in spec.clusters]
-    assert again.cluster("batch-dev-asia-east1").simulation.nodes_per_cluster == 5
+    batch = again.cluster("batch-dev-asia-east1").simulation
+    assert (batch.nodes_per_cluster, batch.requests_per_second) == (5, 3.0)  # the set's own
+    # Sets without their own value follow the overridden top level.
+    assert again.cluster("services-dev-config").simulation.requests_per_second == 99.0
+    path = tmp_path / "fleet.yaml"
+    path.write_text(GOOD)
+    loaded = FleetSpec.load(path, overrides={"pod_ready_delay": "3s"})
+    assert loaded.cluster("batch-dev-config").simulation.pod_ready_delay_s == 3.0
+    assert FleetSpec.from_dict(loaded.to_dict()) == loaded
 
 
 @pytest.mark.parametrize("text, field, fragment", [

@@ -113,3 +113,14 @@ def test_topology_knows_every_cluster_and_each_config_cluster(fleet):
     assert (info.role, info.region, info.config_cluster) == ("config", None, "shop-prod-config")
     assert fleet.clusters[CLUSTER].config_cluster == "shop-dev-config"
     assert fleet.metrics_url.endswith("/metrics")
+
+
+def test_session_fleets_are_shared_for_identical_arguments(fleetsim_session_fleet, tmp_path):
+    path = tmp_path / "fleet.yaml"
+    path.write_text("environment_sets: {solo: {environments: [dev], regions: [us-east1]}}\n")
+    first = fleetsim_session_fleet(path, clock_speed=3)
+    assert fleetsim_session_fleet(path, clock_speed=3) is first
+    assert fleetsim_session_fleet({"environment_sets": {"solo": {
+        "environments": ["dev"], "regions": ["us-east1"]}}}, clock_speed=3) is first
+    assert first.runtime.clock.speed == 3.0
+    assert list(first.clusters) == ["solo-dev-us-east1", "solo-dev-config"]

@@ -119,11 +119,7 @@ def _overrides(args) -> dict[str, Any]:
 
 
 def _load(args) -> FleetSpec:
-    spec = FleetSpec.load(args.fleet)
-    overrides = _overrides(args)
-    if overrides:
-        spec = FleetSpec.from_dict(spec.to_dict(), source=str(args.fleet), overrides=overrides)
-    return spec
+    return FleetSpec.load(args.fleet, overrides=_overrides(args))
 
 
 def cmd_up(args) -> int:

@@ -81,6 +81,8 @@ class EnvironmentSetSpec:
     environments: tuple[str, ...]
     regions: tuple[str, ...]
     simulation: SimulationSettings
+    # Knobs the set's own `simulation` block sets (the rest follow the top-level block).
+    own_knobs: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,21 +92,22 @@ class FleetSpec:
     clusters: tuple[ClusterSpec, ...]
 
     @classmethod
-    def load(cls, path: str | Path) -> FleetSpec:
+    def load(cls, path: str | Path, overrides: dict[str, Any] | None = None) -> FleetSpec:
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise FleetFileError("", f"cannot read the fleet file: {exc.strerror}", str(path)) from None
-        return cls.from_yaml(text, source=str(path))
+        return cls.from_yaml(text, source=str(path), overrides=overrides)
 
     @classmethod
-    def from_yaml(cls, text: str, source: str | None = None) -> FleetSpec:
+    def from_yaml(cls, text: str, source: str | None = None,
+                  overrides: dict[str, Any] | None = None) -> FleetSpec:
         try:
             data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
         except yaml.YAMLError as exc:
             raise FleetFileError("", f"not valid YAML: {exc}", source) from None
-        return cls.from_dict(data, source=source)
+        return cls.from_dict(data, source=source, overrides=overrides)
 
     @classmethod
     def from_dict(cls, data: Any, source: str | None = None,
@@ -124,18 +127,16 @@ class FleetSpec:
         raise KeyError(name)
 
     def to_dict(self) -> dict[str, Any]:
-        """The normalised fleet file (what `from_dict` accepts), durations in seconds."""
-        return {
-            "simulation": _settings_to_dict(self.simulation, include_clock=True),
-            "environment_sets": {
-                s.name: {
-                    "environments": list(s.environments),
-                    "regions": list(s.regions),
-                    "simulation": _settings_to_dict(s.simulation, include_clock=False),
-                }
-                for s in self.environment_sets
-            },
-        }
+        """The normalised fleet file (what `from_dict` accepts), durations in seconds. A set
+        lists only the knobs its own block set, so top-level overrides still reach the rest."""
+        sets = {}
+        for s in self.environment_sets:
+            sets[s.name] = {"environments": list(s.environments), "regions": list(s.regions)}
+            if s.own_knobs:
+                knobs = _settings_to_dict(s.simulation, include_clock=False)
+                sets[s.name]["simulation"] = {k: knobs[k] for k in s.own_knobs}
+        return {"simulation": _settings_to_dict(self.simulation, include_clock=True),
+                "environment_sets": sets}
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -199,7 +200,8 @@ def _parse_fleet(data: Any, overrides: dict[str, Any]) -> FleetSpec:
         regions = _parse_names(set_data, path, "regions", "region")
         settings = _parse_settings(set_data.get("simulation"), f"{path}.simulation", top,
                                    allow_clock=False)
-        sets.append(EnvironmentSetSpec(set_name, environments, regions, settings))
+        own = tuple(set_data.get("simulation") or ())
+        sets.append(EnvironmentSetSpec(set_name, environments, regions, settings, own))
         for env_index, env in enumerate(environments):
             for region_index, region in enumerate(regions):
                 name = f"{set_name}-{env}-{region}"

@@ -82,13 +82,9 @@ def load_spec(spec: Any = None, **simulation: Any) -> FleetSpec:
     """A fleet file given as a dict, a path or a FleetSpec, with top-level knob overrides."""
     if spec is None:
         spec = DEFAULT_SPEC
-    if isinstance(spec, FleetSpec):
-        data = spec.to_dict()
-    elif isinstance(spec, (str, Path)):
-        return FleetSpec.from_dict(FleetSpec.load(spec).to_dict(), source=str(spec),
-                                   overrides=simulation)
-    else:
-        data = spec
+    if isinstance(spec, (str, Path)):
+        return FleetSpec.load(spec, overrides=simulation)
+    data = spec.to_dict() if isinstance(spec, FleetSpec) else spec
     return FleetSpec.from_dict(data, overrides=simulation)
 
 
