@@ -192,3 +192,18 @@ def test_up_with_prometheus_scrapes_the_fleet_and_down_stops_it(tmp_path):
     assert not alive(prometheus_pid)
     assert refused(description["prometheus_url"])
     assert not (state / "prometheus-data").exists()
+
+
+def test_a_stale_pid_file_never_signals_an_unrelated_process(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    bystander = subprocess.Popen(["sleep", "30"])
+    try:
+        (state / "fleetsim.pid").write_text(f"{bystander.pid}\n")
+        result = fleetsim("down", "--state-dir", str(state))
+        assert result.returncode == 0 and "no fleet running" in result.stdout
+        assert bystander.poll() is None
+        assert not (state / "fleetsim.pid").exists()
+    finally:
+        bystander.kill()
+        bystander.wait()

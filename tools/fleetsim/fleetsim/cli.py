@@ -281,16 +281,18 @@ def _stop_process(pid: int) -> None:
 
 
 def _running_pid(pid_file: Path) -> int | None:
+    """The pid in ``pid_file`` if that process still runs and is ours (fleetsim or prometheus:
+    a pid reused by an unrelated process after a reboot or crash must never be signalled)."""
     try:
         pid = int(pid_file.read_text().strip())
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            command = handle.read().replace(b"\0", b" ")
+        with open(f"/proc/{pid}/stat") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
     except (OSError, ValueError):
         return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if state == "Z" or not any(name in command for name in (b"fleetsim", b"prometheus")):
         return None
-    except PermissionError:
-        return pid
     return pid
 
 
