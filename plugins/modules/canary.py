@@ -123,6 +123,7 @@ EXAMPLES = r"""
     app: web
     version: "2.0.0"
     image: registry.example.com/web:2.0.0
+    container: web
 
 - name: Start a canary with two containers and an extra environment variable
   progressive.delivery.canary:

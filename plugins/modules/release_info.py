@@ -53,7 +53,7 @@ EXAMPLES = r"""
 - name: Stop when a release of web is already running
   ansible.builtin.assert:
     that: web_release.canary is none
-    fail_msg: "version {{ web_release.canary.version }} is being released (phase {{ web_release.phase }})"
+    fail_msg: "a release of web is in progress (phase {{ web_release.phase }}, step {{ web_release.step }})"
 """
 
 RETURN = r"""

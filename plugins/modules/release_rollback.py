@@ -73,11 +73,11 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Roll back web 2.0.0 because its error rate gate failed
+- name: Roll back web 2.1.0 because its error rate gate failed
   progressive.delivery.release_rollback:
     namespace: shop
     app: web
-    version: "2.0.0"
+    version: "2.1.0"
     reason: "gate http_errors failed: 7.5% > 1%"
 
 - name: Roll back whatever release of web is in progress, without rejecting the version

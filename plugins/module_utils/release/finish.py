@@ -27,6 +27,9 @@ def finish_release(ctx, version=None, keep_stable=False):
     if done is not None:
         return {"changed": False, "msg": "version %s already completed its release" % version, "actions": [],
                 "version": version, "phase": st.COMPLETED, "stable": snapshot.deployment_summary(view, done)}
+    if view.canaries == [] and version is None:
+        return {"changed": False, "msg": "no release of app %s in progress; nothing to finish" % ctx.ref.app,
+                "actions": []}
     view, canary, stable = find_release(ctx, version, stable_may_be_gone=True)
     state = st.ReleaseState.of(canary)
     if state.phase == st.ROLLING_BACK:

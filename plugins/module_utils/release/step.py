@@ -147,8 +147,12 @@ def move_split(ctx, canary_replicas=None, weight=None, next_step=False, step_siz
     except (CanaryFailed, ReleaseError) as err:
         ctx.annotate(canary, st.step_failed(err.message))
         raise
-    done = ctx.annotate(canary, st.step_completed(st.ReleaseState.of(ctx.get_deployment(canary["metadata"]["name"])),
-                                                  k, verdict))
+    fresh = ctx.get_deployment(canary["metadata"]["name"])
+    fresh_state = st.ReleaseState.of(fresh)
+    if fresh_state.phase == st.STEADY and fresh_state.completed_target == k:
+        done = fresh  # another process of the same owner completed this very step meanwhile: count it once
+    else:
+        done = ctx.annotate(canary, st.step_completed(fresh_state, k, verdict))
     after_view = ctx.view()
     result.update({
         "after": snapshot.split_summary(after_view, after_view.by_name(stable["metadata"]["name"]),

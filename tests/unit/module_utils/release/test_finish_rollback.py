@@ -151,3 +151,9 @@ def test_a_fixed_canary_starts_over_after_failing_at_creation(cluster, make_ctx)
     assert cluster.obj("Deployment", "web-2")["metadata"]["annotations"][st.PHASE] == st.FAILED
     result = canary_ops.ensure_canary(make_ctx(), "2", image="web:2")
     assert result["changed"] is True and result["phase"] == st.CREATED
+
+
+def test_finish_without_a_release_is_a_no_op_but_an_unknown_version_fails(cluster, make_ctx):
+    assert finish.finish_release(make_ctx())["changed"] is False
+    with pytest.raises(ReleaseError, match="no canary release in progress"):
+        finish.finish_release(make_ctx(), version="9")

@@ -154,3 +154,19 @@ def test_a_resumed_step_waits_for_the_interrupted_growth_before_shrinking(starte
     with pytest.raises(CanaryFailed):
         step.move_split(make_ctx(wait_timeout=30), next_step=True)
     assert replicas(started) == (3, 2)
+
+
+def test_a_step_completed_by_a_concurrent_run_of_the_same_owner_counts_once(started, make_ctx):
+    ctx = make_ctx()
+    original = ctx.wait_rolled_out
+
+    def orphan_completes_meanwhile(deployment):
+        # A process of an interrupted run (same lock owner) finishes this same step while we wait.
+        canary = started.obj("Deployment", "web-2")
+        started.patch("apps/v1", "Deployment", "default", "web-2", {"metadata": {"annotations": st.step_completed(
+            st.ReleaseState.of(canary), 1)}})
+        return original(deployment)
+
+    ctx.wait_rolled_out = orphan_completes_meanwhile
+    result = step.move_split(ctx, canary_replicas=1)
+    assert result["step"] == 1
