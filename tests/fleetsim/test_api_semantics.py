@@ -201,3 +201,19 @@ def test_watch_resumes_from_a_resource_version_and_reports_selection_changes(api
     watcher.close()
     fresh = api.watch("configmaps", "ns")
     assert fresh.next_nowait()["type"] == "ADDED"
+
+
+def test_events_are_one_storage_seen_through_both_event_apis(api):
+    core = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "e1", "namespace": "ns"},
+            "involvedObject": {"kind": "Pod", "name": "p", "namespace": "ns"}, "reason": "Pulled",
+            "message": "pulled image", "type": "Normal", "source": {"component": "kubelet"}, "count": 2}
+    api.create("events", core)
+    ev = api.get("events.events.k8s.io", "ns", "e1")
+    assert (ev["apiVersion"], ev["regarding"]["name"], ev["note"], ev["deprecatedCount"]) == \
+        ("events.k8s.io/v1", "p", "pulled image", 2)
+    listed = api.list("events.events.k8s.io", "ns", field_selector="regarding.name=p")
+    assert listed["kind"] == "EventList" and [i["metadata"]["name"] for i in listed["items"]] == ["e1"]
+    api.patch("events.events.k8s.io", "ns", "e1", {"note": "pulled again"}, "merge")
+    assert api.get("events", "ns", "e1")["message"] == "pulled again"
+    api.delete("events.events.k8s.io", "ns", "e1")
+    assert not api.exists("events", "ns", "e1")

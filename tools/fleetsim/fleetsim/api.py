@@ -146,6 +146,8 @@ class Api:
     # -- get / list -----------------------------------------------------------------------------
     def get(self, resource, namespace: str | None, name: str) -> dict:
         rt = self.resource(resource)
+        if rt.extra.get("view_of"):
+            return self._view(rt).to_view(self.get(rt.extra["view_of"], namespace, name))
         obj = self.store.get(rt.name, namespace if rt.namespaced else None, name)
         if obj is None:
             raise errors.not_found(rt, name)
@@ -153,6 +155,8 @@ class Api:
 
     def exists(self, resource, namespace: str | None, name: str) -> bool:
         rt = self.resource(resource)
+        if rt.extra.get("view_of"):
+            rt = self.resource(rt.extra["view_of"])
         return self.store.get(rt.name, namespace if rt.namespaced else None, name) is not None
 
     def _selectors(self, rt: ResourceType, label_selector, field_selector) -> tuple[LabelSelector, FieldSelector]:
@@ -165,6 +169,13 @@ class Api:
              limit: int | None = None, continue_token: str | None = None, resource_version: str | None = None
              ) -> dict:
         rt = self.resource(resource)
+        if rt.extra.get("view_of"):
+            view = self._view(rt)
+            out = self.list(rt.extra["view_of"], namespace, label_selector,
+                            view.field_selector(field_selector), limit, continue_token, resource_version)
+            out["kind"], out["apiVersion"] = rt.list_kind, rt.api_version
+            out["items"] = [view.to_view_item(i) for i in out["items"]]
+            return out
         ls, fs = self._selectors(rt, label_selector, field_selector)
         ns = namespace if rt.namespaced else None
         start = None
@@ -218,6 +229,12 @@ class Api:
         """Events after resource_version; unset or "0" first lists the current objects as ADDED.
         ApiError 410 Expired when resource_version is older than the kept history."""
         rt = self.resource(resource)
+        if rt.extra.get("view_of"):
+            view = self._view(rt)
+            watcher = self.watch(rt.extra["view_of"], namespace, resource_version, label_selector,
+                                 view.field_selector(field_selector), allow_bookmarks, send_initial_events)
+            watcher.convert = view.to_view
+            return watcher
         ls, fs = self._selectors(rt, label_selector, field_selector)
         ns = namespace if rt.namespaced else None
 
@@ -261,6 +278,10 @@ class Api:
         rt = self.resource(resource)
         obj = copy.deepcopy(obj)
         self._check_type(rt, obj)
+        if rt.extra.get("view_of"):
+            view = self._view(rt)
+            return view.to_view(self.create(rt.extra["view_of"], view.to_storage(obj), namespace, dry_run,
+                                            field_manager, None, _operation, _applied_paths))
         meta = _meta(obj)
         if rt.namespaced:
             body_ns = meta.get("namespace")
@@ -320,6 +341,10 @@ class Api:
         if subresource == "scale":
             return self._update_scale(rt, obj, namespace, name, dry_run, field_manager)
         self._check_type(rt, obj)
+        if rt.extra.get("view_of"):
+            view = self._view(rt)
+            return view.to_view(self.update(rt.extra["view_of"], view.to_storage(obj), subresource, dry_run,
+                                            field_manager, namespace, name, None, _operation, _applied_paths))
         meta = _meta(obj)
         if rt.namespaced:
             body_ns = meta.get("namespace")
@@ -556,6 +581,14 @@ class Api:
         """Delete at once (-> Status Success), or mark deleted (-> the object) when finalizers,
         graceful pod termination or a Foreground/Orphan propagation policy keep it."""
         rt = self.resource(resource)
+        if rt.extra.get("view_of"):
+            out = self.delete(rt.extra["view_of"], namespace, name, propagation_policy, preconditions, dry_run,
+                              grace_period_seconds, orphan_dependents)
+            if out.get("kind") == "Status":
+                out["details"].update({"group": rt.group, "kind": rt.plural})
+                out["details"] = {k: out["details"][k] for k in ("name", "group", "kind", "uid")}
+                return out
+            return self._view(rt).to_view(out)
         ns = namespace if rt.namespaced else None
         old = self.store.get(rt.name, ns, name)
         if old is None:
@@ -625,6 +658,31 @@ class Api:
         result = copy.deepcopy(new)
         self._run_deferred()
         return result
+
+    @staticmethod
+    def _view(rt: ResourceType):
+        from .strategies import events_view
+
+        class View:
+            @staticmethod
+            def to_view(obj: dict) -> dict:
+                return events_view.to_events_v1(obj)
+
+            @staticmethod
+            def to_view_item(obj: dict) -> dict:
+                out = events_view.to_events_v1(obj)
+                out.pop("kind", None)
+                out.pop("apiVersion", None)
+                return out
+
+            @staticmethod
+            def to_storage(obj: dict) -> dict:
+                return events_view.to_core(obj)
+
+            @staticmethod
+            def field_selector(sel):
+                return events_view.core_field_selector(sel) if isinstance(sel, str) else sel
+        return View
 
     @staticmethod
     def _delete_status(rt: ResourceType, obj: dict) -> dict:

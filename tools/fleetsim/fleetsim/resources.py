@@ -82,10 +82,15 @@ class ResourceType:
         return storage_version_hash(self.group, self.version, self.kind)
 
 
-def _rt(group, version, plural, kind, namespaced, short=(), cats=(), verbs=ALL_VERBS, sub=(), singular=None):
-    return ResourceType(group=group, version=version, plural=plural, singular=singular or kind.lower(),
-                        kind=kind, namespaced=namespaced, short_names=tuple(short), categories=tuple(cats),
-                        verbs=tuple(verbs), subresources=tuple(sub))
+def _rt(group, version, plural, kind, namespaced, short=(), cats=(), verbs=ALL_VERBS, sub=(), singular=None,
+        view_of=None):
+    rt = ResourceType(group=group, version=version, plural=plural, singular=singular or kind.lower(),
+                      kind=kind, namespaced=namespaced, short_names=tuple(short), categories=tuple(cats),
+                      verbs=tuple(verbs), subresources=tuple(sub))
+    if view_of:
+        # Served from another resource's storage through a conversion (events.k8s.io Events).
+        rt.extra["view_of"] = view_of
+    return rt
 
 
 def builtin_types() -> list[ResourceType]:
@@ -112,7 +117,7 @@ def builtin_types() -> list[ResourceType]:
         _rt("apps", "v1", "replicasets", "ReplicaSet", True, ["rs"], ["all"], sub=("scale", "status")),
         _rt("apps", "v1", "statefulsets", "StatefulSet", True, ["sts"], ["all"], sub=("scale", "status")),
         # events.k8s.io/v1
-        _rt("events.k8s.io", "v1", "events", "Event", True, ["ev"]),
+        _rt("events.k8s.io", "v1", "events", "Event", True, ["ev"], view_of="events"),
         # batch/v1
         _rt("batch", "v1", "cronjobs", "CronJob", True, ["cj"], ["all"], sub=("status",)),
         _rt("batch", "v1", "jobs", "Job", True, (), ["all"], sub=("status",)),

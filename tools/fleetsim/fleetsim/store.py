@@ -119,6 +119,8 @@ class Watcher:
         self.bookmark_interval = bookmark_interval
         self._bookmark_object = bookmark_object
         self.last_rv = store.resource_version
+        # Set for views served from another resource's storage (events.k8s.io Events).
+        self.convert: Callable[[dict], dict] | None = None
 
     def queue_initial(self, event_type: str, obj: dict) -> None:
         self._queue.append((event_type, obj))
@@ -160,8 +162,7 @@ class Watcher:
     async def __anext__(self) -> dict:
         while True:
             if self._queue:
-                event_type, obj = self._queue.popleft()
-                return {"type": event_type, "object": copy.deepcopy(obj)}
+                return self._event(*self._queue.popleft())
             if self._closed:
                 raise StopAsyncIteration
             self._wakeup.clear()
@@ -176,9 +177,13 @@ class Watcher:
     def next_nowait(self) -> dict | None:
         """The next queued event or None (for synchronous callers and tests)."""
         if self._queue:
-            event_type, obj = self._queue.popleft()
-            return {"type": event_type, "object": copy.deepcopy(obj)}
+            return self._event(*self._queue.popleft())
         return None
+
+    def _event(self, event_type: str, obj: dict) -> dict:
+        if self.convert is not None and event_type != "BOOKMARK":
+            return {"type": event_type, "object": self.convert(obj)}
+        return {"type": event_type, "object": copy.deepcopy(obj)}
 
     def pending(self) -> int:
         return len(self._queue)

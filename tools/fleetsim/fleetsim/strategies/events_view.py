@@ -1,0 +1,49 @@
+"""events.k8s.io/v1 Event is a second view of the core/v1 Event storage, as on a real server:
+one object, visible (and writable) through both APIs, converted field by field."""
+from __future__ import annotations
+
+import copy
+
+# core/v1 field -> events.k8s.io/v1 field
+_RENAMES = [("involvedObject", "regarding"), ("message", "note"), ("reportingComponent", "reportingController"),
+            ("source", "deprecatedSource"), ("firstTimestamp", "deprecatedFirstTimestamp"),
+            ("lastTimestamp", "deprecatedLastTimestamp"), ("count", "deprecatedCount")]
+_SAME = ("metadata", "eventTime", "series", "reportingInstance", "action", "reason", "related", "type")
+FIELD_SELECTOR_RENAMES = {"regarding.": "involvedObject.", "reportingController": "reportingComponent"}
+
+
+def to_events_v1(core: dict) -> dict:
+    out = {"kind": "Event", "apiVersion": "events.k8s.io/v1"}
+    for k in _SAME:
+        if k in core:
+            out[k] = copy.deepcopy(core[k])
+    out.setdefault("eventTime", None)
+    for old, new in _RENAMES:
+        if core.get(old) not in (None, "", {}, 0):
+            out[new] = copy.deepcopy(core[old])
+    return out
+
+
+def to_core(ev: dict) -> dict:
+    out = {"kind": "Event", "apiVersion": "v1"}
+    for k in _SAME:
+        if k in ev and ev[k] is not None:
+            out[k] = copy.deepcopy(ev[k])
+    for old, new in _RENAMES:
+        if ev.get(new) not in (None, ""):
+            out[old] = copy.deepcopy(ev[new])
+    out.setdefault("involvedObject", {})
+    out.setdefault("source", {})
+    return out
+
+
+def core_field_selector(selector: str | None) -> str | None:
+    if not selector:
+        return selector
+    parts = []
+    for part in selector.split(","):
+        for new, old in FIELD_SELECTOR_RENAMES.items():
+            if part.startswith(new):
+                part = old + part[len(new):]
+        parts.append(part)
+    return ",".join(parts)
