@@ -28,7 +28,8 @@ session and identical arguments return the same running fleet (start-up costs a 
 
 ``prometheus`` (session scope) - a factory: ``prom = prometheus(fleet)`` starts one real
 Prometheus for the session (installed with apt-get when missing), adds the fleet's metrics
-endpoint as a target scraped every second and waits for the first scrape. ``prom.url``,
+endpoint as a target scraped every second and waits for the first scrape (about 5 s: target
+discovery). ``rate(x[1m])`` divides by the whole minute while less data exists: compare ratios. ``prom.url``,
 ``prom.query(expr)`` (instant vector), ``prom.query_values(expr, by="version")``; every series
 of the fleet carries ``fleetsim_fleet="<fleet.id>"`` - ``prom.selector`` is that matcher, use it
 to keep other fleets of the session out of a query::
@@ -39,7 +40,7 @@ The handle (``FleetHandle``): ``kubeconfig`` (Path; one context per cluster name
 ``ca_file`` (Path of the CA the clusters' HTTPS certificates chain to), ``state_dir``, ``fleet_json`` (the same file ``fleetsim up`` writes), ``clusters``
 (name -> ``ClusterInfo`` with name, set, environment, region, role, api_url, token, front_url,
 context, config_cluster), ``api_url(name)``, ``metrics_url``, ``metrics_address``, ``admin_url``,
-``id``, ``set_fault(name, **faults)``, ``clear_faults(name)``, ``metrics_text()`` and
+``id``, ``description`` (all of fleet.json), ``set_fault(name, **faults)``, ``clear_faults(name)``, ``metrics_text()`` and
 ``call(fn, *args)``, which runs ``fn`` on the fleet's event loop (awaiting it if it returns a
 coroutine) for direct access to the runtime, e.g.
 ``fleet.call(lambda: fleet.runtime.clusters["app-dev-us-east1"].api.list("pods"))``.
@@ -118,7 +119,10 @@ class FleetHandle:
         self.admin_token = description["admin_token"]
         self.ca_file = Path(description["ca_file"])
         self.metrics_address = self.runtime.metrics_address
-        self.clusters = {c["name"]: ClusterInfo(**c) for c in description["clusters"]}
+        known = {f.name for f in dataclasses.fields(ClusterInfo)}
+        self.clusters = {c["name"]: ClusterInfo(**{k: v for k, v in c.items() if k in known})
+                         for c in description["clusters"]}
+        self.description = description  # all of fleet.json, with what fleet controllers add
 
     def call(self, fn: Callable, *args: Any, timeout: float = 60.0) -> Any:
         """Run ``fn(*args)`` on the fleet's loop; await the result if it is a coroutine."""
