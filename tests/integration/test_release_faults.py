@@ -18,7 +18,22 @@ def rf(fleetsim_fleet, tmp_path):
     return release_fleet
 
 
+def count_injected(fleet):
+    """Record the status of every fault decision of the cluster (to prove 409s were really served)."""
+    faults = fleet.runtime.clusters[CLUSTER].faults
+    draw, seen = faults.draw, []
+
+    def counting_draw():
+        decision = draw()
+        seen.append(decision.status)
+        return decision
+
+    faults.draw = counting_draw
+    return seen
+
+
 def test_conflicts_are_retried_through_a_whole_release(rf):
+    injected = count_injected(rf.fleet)
     with CapacityWatcher.in_process(rf.fleet, CLUSTER, "default", "web", floor=N) as watcher:
         rf.fleet.set_fault(CLUSTER, error_409=0.3)
         try:
@@ -31,4 +46,5 @@ def test_conflicts_are_retried_through_a_whole_release(rf):
         finally:
             rf.fleet.clear_faults(CLUSTER)
         assert rf.deployment("web") is None and rf.replicas("web-2") == (N,)
+    assert injected.count(409) >= 10, "too few conflicts were injected to prove anything: %d" % injected.count(409)
     assert watcher.report.violations == [], watcher.report.describe()

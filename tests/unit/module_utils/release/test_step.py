@@ -170,3 +170,9 @@ def test_a_step_completed_by_a_concurrent_run_of_the_same_owner_counts_once(star
     ctx.wait_rolled_out = orphan_completes_meanwhile
     result = step.move_split(ctx, canary_replicas=1)
     assert result["step"] == 1
+
+
+def test_the_gate_verdict_is_recorded_with_the_step(started, make_ctx):
+    step.move_split(make_ctx(), canary_replicas=1, verdict="pass: error rate 0.1% <= 1%")
+    ann = started.obj("Deployment", "web-2")["metadata"]["annotations"]
+    assert ann[st.LAST_VERDICT] == "pass: error rate 0.1% <= 1%"
