@@ -102,6 +102,11 @@ def test_overrides_replace_top_level_knobs_and_round_trip_through_to_dict(tmp_pa
     ("environment_sets: {web: {environments: [dev], regions: [a], simulation: {speed: 2}}}",
      "environment_sets.web.simulation.speed", "unknown key"),
     ("environment_sets: {}", "environment_sets", "is empty"),
+    ("simulation: {namespaces: [shop, " + "n" * 64 + "]}\n"
+     "environment_sets: {web: {environments: [dev], regions: [a]}}",
+     "simulation.namespaces[1]", "namespace names are at most 63"),
+    ("simulation: {namespaces: shop}\nenvironment_sets: {web: {environments: [dev], regions: [a]}}",
+     "simulation.namespaces", "must be a list of namespace names"),
     ("simulation: {}", "environment_sets", "missing"),
     ("- a\n- b", "", "must be the fleet file, got a list"),
 ])

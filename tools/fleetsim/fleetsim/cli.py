@@ -173,6 +173,13 @@ def _wait_for_fleet(process: subprocess.Popen, state_dir: Path, timeout: float) 
     raise CliError(f"the fleet was not up after {timeout:.0f}s; see {state_dir / LOG_FILE}")
 
 
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
 def _wait_for_clusters(description: dict, timeout: float) -> None:
     """Every cluster answers GET /readyz with its token."""
     deadline = time.monotonic() + timeout

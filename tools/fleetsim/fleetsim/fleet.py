@@ -193,7 +193,7 @@ def _parse_fleet(data: Any, overrides: dict[str, Any]) -> FleetSpec:
     origin: dict[str, str] = {}
     for set_name, set_data in sets_data.items():
         path = f"environment_sets.{set_name}"
-        _check_name(set_name, path, "environment set name", as_key=True)
+        _check_name(set_name, path, "environment set name")
         _require_mapping(set_data, path, "a mapping with 'environments' and 'regions'")
         _reject_unknown(set_data, path, {"environments", "regions", "simulation"})
         environments = _parse_names(set_data, path, "environments", "environment")
@@ -248,7 +248,7 @@ def _parse_names(set_data: dict, path: str, key: str, what: str) -> tuple[str, .
     return tuple(values)
 
 
-def _check_name(value: Any, field: str, what: str, as_key: bool = False) -> None:
+def _check_name(value: Any, field: str, what: str) -> None:
     if not isinstance(value, str):
         raise FleetFileError(field, f"{_describe(value)} is not a valid {what}: expected a string "
                              f"of {NAME_RULE} (quote it in YAML)")
@@ -291,6 +291,9 @@ def _parse_settings(data: Any, path: str, base: SimulationSettings,
                                      f"{_describe(value)}")
             for index, ns in enumerate(value):
                 _check_name(ns, f"{field}[{index}]", "namespace name")
+                if len(ns) > MAX_CLUSTER_NAME:  # namespaces are DNS labels too
+                    raise FleetFileError(f"{field}[{index}]", f'"{ns}" is {len(ns)} characters; '
+                                         "namespace names are at most 63")
             changes["namespaces"] = tuple(dict.fromkeys(value))
     return dataclasses.replace(base, **changes)
 

@@ -27,7 +27,7 @@ import yaml
 from .admin import AdminServer
 from .clock import Clock
 from .cluster import Cluster
-from .fleet import ROLE_CONFIG, ROLE_MEMBER, ClusterSpec, FleetSpec
+from .fleet import ROLE_MEMBER, ClusterSpec, FleetSpec
 from .fronts import Front
 from .metrics import RequestMetrics
 from .multicluster import MultiClusterController
