@@ -207,3 +207,16 @@ def test_a_stale_pid_file_never_signals_an_unrelated_process(tmp_path):
     finally:
         bystander.kill()
         bystander.wait()
+
+
+def test_up_reports_the_log_tail_when_the_fleet_process_dies_before_it_is_up(tmp_path):
+    from fleetsim.cli import CliError, _wait_for_fleet
+
+    with open(tmp_path / "fleetsim.log", "wb") as log:
+        process = subprocess.Popen([sys.executable, "-c", "import sys; print('port exhausted', "
+                                    "file=sys.stderr); sys.exit(3)"], stderr=log)
+    with pytest.raises(CliError) as caught:
+        _wait_for_fleet(process, tmp_path, timeout=30)
+    message = str(caught.value)
+    assert message.startswith("the fleet process exited with code 3 before it was up")
+    assert message.endswith("port exhausted")
