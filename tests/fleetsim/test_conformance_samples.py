@@ -304,3 +304,22 @@ def test_unauthenticated_requests_get_the_real_401(api_cluster):
     r = requests.get(api_cluster.url + "/api/v1/namespaces", verify=api_cluster.cluster.ca_file, timeout=10,
                      headers={"Authorization": "Bearer wrong"})
     assert r.status_code == 401
+
+
+def test_pod_spec_after_admission_and_defaults_matches_the_recorded_pod(http, shop):
+    real = real_sample("pods_list_selector.json")["items"][0]
+    spec = {"containers": [{"name": "web", "image": "example/web:1.0", "ports": [{"containerPort": 8080}]}],
+            "nodeName": real["spec"]["nodeName"]}
+    r = http("POST", f"/api/v1/namespaces/{NS}/pods",
+             {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "direct", "labels": {"app": "direct"}},
+              "spec": spec})
+    assert r.status_code == 201, r.text
+    mine = r.json()["spec"]
+
+    def unnamed(s):
+        s = copy.deepcopy(s)
+        s["volumes"][0]["name"] = "kube-api-access"
+        s["containers"][0]["volumeMounts"][0]["name"] = "kube-api-access"
+        return s
+    assert unnamed(mine) == unnamed(real["spec"])
+    assert r.json()["status"] == {"phase": "Pending", "qosClass": "BestEffort"}

@@ -58,6 +58,7 @@ class PodStrategy(Strategy):
 
     def prepare_for_create(self, obj, ctx):
         obj["status"] = {"phase": "Pending", "qosClass": _qos_class(obj.get("spec") or {})}
+        _mount_service_account_token(obj.get("spec") or {}, ctx)
 
     def validate(self, obj, ctx):
         return validate_pod_spec("spec", obj.get("spec"))
@@ -91,6 +92,30 @@ class PodStrategy(Strategy):
         if grace is None:
             grace = spec.get("terminationGracePeriodSeconds", 30)
         return grace or None
+
+
+SA_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+
+def _mount_service_account_token(spec: dict, ctx) -> None:
+    """The ServiceAccount admission plugin: a projected token volume mounted into every container.
+    The sources are those of the recorded reference cluster (fixtures/real/pods_list_selector.json)."""
+    if spec.get("automountServiceAccountToken") is False:
+        return
+    containers = (spec.get("initContainers") or []) + (spec.get("containers") or [])
+    if any(m.get("mountPath") == SA_MOUNT_PATH for c in containers for m in c.get("volumeMounts") or []):
+        return
+    name = "kube-api-access-" + "".join(ctx.rng.choice("bcdfghjklmnpqrstvwxz2456789") for _ in range(5))
+    spec.setdefault("volumes", []).append({"name": name, "projected": {"sources": [
+        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1",
+                                                                      "fieldPath": "metadata.namespace"}}]}},
+        {"configMap": {"name": "openshift-service-ca.crt", "items": [{"key": "service-ca.crt",
+                                                                       "path": "service-ca.crt"}]}},
+    ], "defaultMode": 420}})
+    for c in containers:
+        c.setdefault("volumeMounts", []).append({"name": name, "readOnly": True, "mountPath": SA_MOUNT_PATH})
 
 
 def _qos_class(spec: dict) -> str:
