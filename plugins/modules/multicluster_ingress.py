@@ -17,7 +17,7 @@ description:
   - Ensures a C(networking.gke.io/v1) MultiClusterIngress (MCI) exists with the given default backend, rules and
     annotations, or is absent. Run it against the fleet's config cluster.
   - Backends name a MultiClusterService (C(serviceName)) and one of its ports (C(servicePort), number or name), the
-    Ingress backend shape GKE's MCI uses. Before anything is written, every backend is checked: a MultiClusterService
+    Ingress backend shape GKE's MCI uses. Before anything is written, every backend is checked - a MultiClusterService
     that does not exist or a port it does not expose fails the task naming the field.
   - The module owns the MCI C(spec) (replaced as a whole) and the annotations it lists (other annotations are kept).
 extends_documentation_fragment:
@@ -51,8 +51,9 @@ options:
         required: true
   rules:
     description:
-      - Host and path rules in the MCI shape, each C({host, http: {paths: [{path, backend: {serviceName,
-        servicePort}}]}}). C(host) is optional; paths use the GCE URL map syntax (C(/*), C(/api/*)).
+      - Host and path rules in the MCI shape - each rule has an optional C(host) and C(http.paths), a list of
+        C(path) and C(backend) (with C(serviceName) and C(servicePort)); see the examples.
+      - Paths use the GCE URL map syntax (C(/*), C(/api/*)).
       - At least one of I(default_backend) and I(rules) is required with I(state=present).
     type: list
     elements: dict
@@ -101,7 +102,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 operation:
-  description: What the module did (or would do in check mode): created, updated, deleted or none.
+  description: What the module did (or would do in check mode), one of C(created), C(updated), C(deleted), C(none).
   returned: always
   type: str
   sample: created
@@ -160,9 +161,10 @@ def ensure(module):
     check_backends(client, desired)
     outcome = ensure_present(client, desired, module.check_mode)
     if p["wait"] and not module.check_mode:
-        distinct = set((b["serviceName"], str(b["servicePort"])) for _, b in objects.ingress_backends(desired))
-        outcome.obj, _ = module.waiter().wait_for(api_version, kind, p["namespace"], p["name"],
-                                                  mci_ready(len(distinct)))
+        distinct = set((backend["serviceName"], str(backend["servicePort"]))
+                       for field, backend in objects.ingress_backends(desired))
+        outcome.obj = module.waiter().wait_for(api_version, kind, p["namespace"], p["name"],
+                                               mci_ready(len(distinct)))[0]
     status = outcome.obj.get("status") or {}
     return result_of(module, outcome, vip=status.get("VIP"),
                      backends=list((status.get("CloudResources") or {}).get("NetworkEndpointGroups") or []))

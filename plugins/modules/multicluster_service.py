@@ -20,7 +20,7 @@ description:
     endpoints follow the ready pods there. A MultiClusterIngress naming the MCS spreads traffic over them.
   - I(clusters) selects member clusters by link (C(<region or zone>/<cluster name>)); leaving it out selects every
     member cluster. Removing a link drains that cluster (its derived Service goes away).
-  - Links are checked before anything is written: against I(known_clusters) when given, else against the ConfigMap
+  - Links are checked before anything is written, against I(known_clusters) when given, else against the ConfigMap
     C(kube-public/fleet-memberships) of the config cluster when it exists (fleetsim publishes it), else for their
     shape only (with a warning).
   - The module owns the MCS C(spec) (replaced as a whole) and the annotations it lists (other annotations are kept).
@@ -43,8 +43,10 @@ options:
     choices: [present, absent]
     default: present
   selector:
-    description: Pod labels the derived Services select, e.g. C({app: web}) or C({app: web, version: "2"}).
-      Required with I(state=present).
+    description:
+      - Pod labels the derived Services select, for example C(app=web), or C(app=web) and C(version=2) for a
+        smoke-test service of version 2 only.
+      - Required with I(state=present).
     type: dict
   ports:
     description: Ports of the derived Services. Required with I(state=present).
@@ -136,7 +138,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 operation:
-  description: What the module did (or would do in check mode): created, updated, deleted or none.
+  description: What the module did (or would do in check mode), one of C(created), C(updated), C(deleted), C(none).
   returned: always
   type: str
   sample: updated
@@ -211,7 +213,7 @@ def ensure(module):
         expected = p["clusters"]
     outcome = ensure_present(client, desired, module.check_mode)
     if p["wait"] and not module.check_mode:
-        outcome.obj, _ = module.waiter().wait_for(api_version, kind, p["namespace"], p["name"], mcs_synced(expected))
+        outcome.obj = module.waiter().wait_for(api_version, kind, p["namespace"], p["name"], mcs_synced(expected))[0]
     return result_of(module, outcome, derived_services=derived_services(outcome.obj))
 
 

@@ -63,7 +63,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 operation:
-  description: What the module did (or would do in check mode): created, updated, deleted or none.
+  description: What the module did (or would do in check mode), one of C(created), C(updated), C(deleted), C(none).
   returned: always
   type: str
   sample: created
@@ -110,7 +110,7 @@ def ensure(module):
     desired = objects.service_export(p["name"], p["namespace"], p["annotations"])
     outcome = ensure_present(client, desired, module.check_mode)
     if p["wait"] and not module.check_mode:
-        outcome.obj, _ = module.waiter().wait_for(api_version, kind, p["namespace"], p["name"], export_ready)
+        outcome.obj = module.waiter().wait_for(api_version, kind, p["namespace"], p["name"], export_ready)[0]
     return result_of(module, outcome, conditions=list((outcome.obj.get("status") or {}).get("conditions") or []))
 
 

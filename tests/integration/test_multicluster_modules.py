@@ -139,7 +139,7 @@ def test_mcs_and_mci_serve_traffic_from_every_cluster_in_proportion_to_pods(mc):
     assert mci["vip"].startswith("34.") and len(mci["backends"]) == 3
 
     # Real requests through the MCI front: round robin over the 6 ready pods of 3 clusters.
-    answered = Counter(mc.http("%s/%s/x/hello" % (mc.front, NS))["cluster"] for _ in range(60))
+    answered = Counter(mc.http("%s/%s/x/hello" % (mc.front, NS))["cluster"] for request in range(60))
     assert answered == {MEMBERS[0]: 10, MEMBERS[1]: 20, MEMBERS[2]: 30}
 
     # Simulated user traffic follows the pod counts too (metric label service = the MCS name).
@@ -164,7 +164,7 @@ def test_mcs_b_derived_services_reach_only_version_2_pods(mc):
 
     # The smoke test: requests to derived Service B in cluster A only ever reach version 2.
     front = mc.fleet.clusters[MEMBERS[0]].front_url
-    versions = Counter(mc.http("%s/%s/%s/" % (front, NS, derived))["version"] for _ in range(20))
+    versions = Counter(mc.http("%s/%s/%s/" % (front, NS, derived))["version"] for request in range(20))
     assert versions == {"2": 20}
     endpoints = mc.get(MEMBERS[0], "endpoints", derived)
     addresses = [a for subset in endpoints.get("subsets") or [] for a in subset.get("addresses") or []]
@@ -184,7 +184,7 @@ def test_removing_a_link_drains_the_cluster_within_one_scrape_interval(mc):
     delta = second - first
     assert delta[MEMBERS[2]] == 0, "the drained cluster still got %d requests" % delta[MEMBERS[2]]
     assert delta[MEMBERS[0]] > 0 and delta[MEMBERS[1]] > 0
-    answered = {mc.http("%s/%s/x/" % (mc.front, NS))["cluster"] for _ in range(20)}
+    answered = {mc.http("%s/%s/x/" % (mc.front, NS))["cluster"] for request in range(20)}
     assert MEMBERS[2] not in answered
 
     restored = mc.run("multicluster_service", **mcs_x())
@@ -207,9 +207,9 @@ def test_bad_input_is_refused_before_any_write(mc):
     missing = mc.run("multicluster_ingress", name="bad", default_backend={"service_name": "nope", "service_port": 80})
     assert missing["failed"] and missing["field"] == "default_backend.serviceName"
     assert "MultiClusterService shop/nope does not exist" in missing["msg"]
+    api_rule = {"http": {"paths": [{"path": "/api/*", "backend": {"serviceName": "x", "servicePort": 9090}}]}}
     port = mc.run("multicluster_ingress", name="bad", default_backend={"service_name": "x", "service_port": 8080},
-                  rules=[{"http": {"paths": [{"path": "/api/*", "backend": {"serviceName": "x",
-                                                                             "servicePort": 9090}}]}}])
+                  rules=[api_rule])
     assert port["failed"] and port["field"] == "rules[0].http.paths[0].backend.servicePort"
     assert "8080 (http)" in port["msg"]
     assert mc.get(CONFIG, "multiclusteringresses.networking.gke.io", "bad") is None

@@ -41,8 +41,11 @@ def test_bad_ports_are_named(ports, field, fragment):
     assert err.value.field == field and fragment in err.value.message
 
 
-@pytest.mark.parametrize("selector, field", [({}, "selector"), ({"app": True}, "selector.app"),
-                                              ({"app": "not valid!"}, "selector.app")])
+@pytest.mark.parametrize("selector, field", [
+    ({}, "selector"),
+    ({"app": True}, "selector.app"),
+    ({"app": "not valid!"}, "selector.app"),
+])
 def test_bad_selector_is_named(selector, field):
     with pytest.raises(InvalidInput) as err:
         objects.selector_map(selector)

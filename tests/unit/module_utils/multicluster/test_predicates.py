@@ -9,7 +9,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.multicluster.
 LINKS = ["us-east1/a", "europe-west1/b"]
 
 
-def mcs_obj(generation=2, observed=2, links=LINKS, synced="True", reason="Synced", message="ok"):
+def mcs_obj(generation=2, observed=2, links=tuple(LINKS), synced="True", reason="Synced", message="ok"):
     return {"metadata": {"name": "web", "generation": generation},
             "status": {"observedGeneration": observed,
                        "clusters": [{"link": link, "cluster": link.split("/")[1], "derivedService": "mci-web-svc-x"}
