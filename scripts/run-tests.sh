@@ -77,7 +77,8 @@ run_pytest() {  # run_pytest <dir>: skip (75) when the directory has no test fil
 # scripts/install-get-pip-standin.sh provides (ensurepip + pip install), and installs the pinned sanity
 # requirements from the package index (PyPI or the local mirror in pip.conf) once; they are cached in
 # ~/.ansible/test/venv and reused offline afterwards. (--docker needs a registry; --local would mix the
-# sanity pins into .venv.)
+# sanity pins into .venv.) The compile and import tests then run again for every other target Python
+# (3.9+) found on the machine, e.g. pyenv's.
 run_sanity() {
   local cache tree pyver log rc
   cache="${XDG_CACHE_HOME:-$HOME/.cache}/progressive-delivery/sanity-$(printf '%s' "$root" | sha256sum | cut -c1-12)"
@@ -100,6 +101,26 @@ run_sanity() {
     rc=1
   fi
   rm -f "$log"
+
+  # Modules run on the managed host's Python, which can be older than the controller's: compile and
+  # import them with every other Python that ansible-core supports for targets and that is on this machine.
+  local v found extra_path=""
+  for v in 3.9 3.10 3.11 3.12 3.13 3.14; do
+    [ "$v" = "$pyver" ] && continue
+    found=""
+    # Real interpreters only: a pyenv shim for a version that is not installed exists but fails.
+    for d in "$HOME"/.pyenv/versions/"$v".*/bin /usr/local/bin /usr/bin; do
+      if [ -x "$d/python$v" ] && "$d/python$v" -c '' 2>/dev/null; then
+        extra_path="$d:$extra_path"; found=1; break
+      fi
+    done
+    if [ -z "$found" ]; then
+      echo "run-tests: python$v not found; its compile/import sanity tests are not run"
+      continue
+    fi
+    (cd "$tree" && PATH="$extra_path$PATH" ansible-test sanity --venv --requirements --python "$v" \
+      --test compile --test import --color no) || rc=1
+  done
   return "$rc"
 }
 
