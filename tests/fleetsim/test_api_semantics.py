@@ -217,3 +217,15 @@ def test_events_are_one_storage_seen_through_both_event_apis(api):
     assert api.get("events", "ns", "e1")["message"] == "pulled again"
     api.delete("events.events.k8s.io", "ns", "e1")
     assert not api.exists("events", "ns", "e1")
+
+
+def test_watch_history_is_bounded_by_age_too():
+    from fleetsim.store import Store
+    api = Api(store=Store(retention_s=0.0))
+    api.create("namespaces", {"metadata": {"name": "ns"}})
+    first = api.create("configmaps", {"metadata": {"name": "a", "namespace": "ns"}})
+    api.patch("configmaps", "ns", "a", {"data": {"x": "1"}}, "merge")
+    api.patch("configmaps", "ns", "a", {"data": {"x": "2"}}, "merge")
+    with pytest.raises(ApiError) as err:
+        api.watch("configmaps", "ns", resource_version=first["metadata"]["resourceVersion"])
+    assert err.value.code == 410 and err.value.reason == "Expired"

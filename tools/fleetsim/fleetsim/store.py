@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
 # Events kept per resource for watches that resume from a resourceVersion; older ones answer 410.
+# Bounded by count and by age (etcd compacts every 5 minutes), so busy clusters stay small.
 DEFAULT_HISTORY = 1000
+DEFAULT_RETENTION_S = 300.0
 
 
 @dataclass
@@ -19,13 +22,16 @@ class StoredEvent:
     obj: dict          # committed object (never mutated after commit)
     old: dict | None   # previous object for MODIFIED / DELETED
     rv: int
+    at: float = 0.0    # time.monotonic() of the commit
 
 
 class Store:
-    def __init__(self, history: int = DEFAULT_HISTORY, start_rv: int = 1):
+    def __init__(self, history: int = DEFAULT_HISTORY, start_rv: int = 1,
+                 retention_s: float = DEFAULT_RETENTION_S):
         self._rv = start_rv
         self._objects: dict[str, dict[tuple[str, str], dict]] = {}
         self._history_size = history
+        self._retention_s = retention_s
         self._history: dict[str, deque[StoredEvent]] = {}
         # Newest resourceVersion that fell out of the history, per resource (watch from <= it gets 410).
         self._compacted: dict[str, int] = {}
@@ -68,11 +74,12 @@ class Store:
             bucket.pop(key, None)
         else:
             bucket[key] = obj
-        ev = StoredEvent(event_type, resource, obj, old, int(obj["metadata"]["resourceVersion"]))
+        now = time.monotonic()
+        ev = StoredEvent(event_type, resource, obj, old, int(obj["metadata"]["resourceVersion"]), now)
         hist = self._history.get(resource)
         if hist is None:
             hist = self._history[resource] = deque()
-        if len(hist) >= self._history_size:
+        while hist and (len(hist) >= self._history_size or hist[0].at < now - self._retention_s):
             dropped = hist.popleft()
             self._compacted[resource] = dropped.rv
         hist.append(ev)
