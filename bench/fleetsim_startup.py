@@ -8,16 +8,23 @@ traffic and controllers keep running), reads the fleet process's resident memory
 
 Targets from issue 3: start-up under 10 s, idle RSS under 300 MB.
 
-    .venv/bin/python bench/fleetsim_startup.py [--regions 10] [--idle 5] [--json] [--check]
+With ``--apps N`` it then deploys N apps (a 3-replica Deployment and a Service each) into every
+member cluster through the HTTP API, waits until every app answers through its cluster's front,
+and reports the memory and the cost of one metrics scrape under that load (no target).
+
+    .venv/bin/python bench/fleetsim_startup.py [--regions 10] [--idle 5] [--apps 2] [--json] [--check]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 TARGET_STARTUP_S = 10.0
@@ -44,6 +51,65 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
+def deploy_apps(description: dict, apps: int) -> None:
+    """N Deployments (3 replicas) and Services per member cluster, through each cluster's API."""
+    context = ssl.create_default_context(cafile=description["ca_file"])
+    for cluster in description["clusters"]:
+        if cluster["role"] != "member":
+            continue
+        for index in range(apps):
+            name = f"app-{index}"
+            labels = {"app": name, "version": "v1"}
+            post(cluster, "/apis/apps/v1/namespaces/default/deployments", context, {
+                "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+                "spec": {"replicas": 3, "selector": {"matchLabels": labels},
+                         "template": {"metadata": {"labels": labels},
+                                      "spec": {"containers": [{"name": name,
+                                                               "image": f"bench/{name}:v1"}]}}}})
+            post(cluster, "/api/v1/namespaces/default/services", context, {
+                "apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+                "spec": {"selector": {"app": name}, "ports": [{"port": 80}]}})
+
+
+def post(cluster: dict, path: str, context: ssl.SSLContext, body: dict) -> None:
+    request = urllib.request.Request(
+        f"{cluster['api_url']}{path}", data=json.dumps(body).encode(), method="POST",
+        headers={"Authorization": f"Bearer {cluster['token']}",
+                 "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30, context=context):
+        pass
+
+
+def wait_until_served(description: dict, apps: int, timeout: float = 120.0) -> float:
+    """Seconds until every app answers 200 through its cluster's front."""
+    started = time.monotonic()
+    waiting = [(c["front_url"], f"app-{i}") for c in description["clusters"]
+               if c["role"] == "member" for i in range(apps)]
+    while waiting:
+        if time.monotonic() - started > timeout:
+            raise RuntimeError(f"{len(waiting)} apps still not served after {timeout:.0f}s")
+        still = []
+        for front, name in waiting:
+            try:
+                with urllib.request.urlopen(f"{front}/default/{name}/", timeout=10):
+                    pass
+            except (urllib.error.URLError, OSError):
+                still.append((front, name))
+        waiting = still
+        if waiting:
+            time.sleep(0.5)
+    return time.monotonic() - started
+
+
+def scrape(metrics_url: str) -> tuple[float, int]:
+    """Seconds one GET of the metrics endpoint takes, and how many samples it returned."""
+    started = time.monotonic()
+    with urllib.request.urlopen(metrics_url, timeout=30) as response:
+        text = response.read().decode()
+    took = time.monotonic() - started
+    return took, sum(1 for line in text.splitlines() if line and not line.startswith("#"))
+
+
 def fleetsim(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "fleetsim.cli", *args], capture_output=True,
                           text=True, timeout=300)
@@ -55,6 +121,8 @@ def main() -> int:
                         metavar=f"1..{len(REGIONS)}", help="regions per environment (default 10)")
     parser.add_argument("--idle", type=float, default=5.0,
                         help="seconds to idle before measuring memory (default 5)")
+    parser.add_argument("--apps", type=int, default=0,
+                        help="then deploy this many apps per member cluster and measure again")
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
@@ -75,6 +143,14 @@ def main() -> int:
             total = len(description["clusters"])
             time.sleep(args.idle)
             memory_mb = rss_mb(description["pid"])
+            loaded = {}
+            if args.apps:
+                deploy_apps(description, args.apps)
+                loaded["apps_served_s"] = round(wait_until_served(description, args.apps), 2)
+                time.sleep(args.idle)
+                loaded["loaded_rss_mb"] = round(rss_mb(description["pid"]), 1)
+                scrape_s, samples = scrape(description["metrics_url"])
+                loaded.update(scrape_ms=round(scrape_s * 1000, 1), metric_samples=samples)
         finally:
             down = fleetsim("down", "--state-dir", str(state))
             if down.returncode != 0:
@@ -85,13 +161,18 @@ def main() -> int:
     if args.json:
         print(json.dumps({"clusters": total, "member_clusters": members,
                           "startup_s": round(startup_s, 2), "idle_rss_mb": round(memory_mb, 1),
-                          "target_startup_s": TARGET_STARTUP_S, "target_rss_mb": TARGET_RSS_MB}))
+                          "target_startup_s": TARGET_STARTUP_S, "target_rss_mb": TARGET_RSS_MB,
+                          **loaded}))
     else:
         print(f"fleet: {total} clusters ({members} member + {total - members} config)")
         print(f"start-up: {startup_s:6.2f} s   target < {TARGET_STARTUP_S:.0f} s    "
               f"{'ok' if ok_startup else 'MISSED'}")
         print(f"idle RSS: {memory_mb:6.1f} MB  target < {TARGET_RSS_MB:.0f} MB  "
               f"{'ok' if ok_memory else 'MISSED'}  (after {args.idle:g} s idle)")
+        if loaded:
+            print(f"with {args.apps} apps x 3 pods per member cluster: all served after "
+                  f"{loaded['apps_served_s']:.1f} s, RSS {loaded['loaded_rss_mb']:.1f} MB, one "
+                  f"metrics scrape {loaded['scrape_ms']:.0f} ms ({loaded['metric_samples']} samples)")
     return 1 if args.check and not (ok_startup and ok_memory) else 0
 
 
