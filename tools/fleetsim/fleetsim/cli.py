@@ -142,7 +142,7 @@ def cmd_up(args) -> int:
     try:
         description = _wait_for_fleet(process, state_dir, args.timeout)
         _wait_for_clusters(description, max(5.0, args.timeout - (time.monotonic() - started)))
-    except CliError:
+    except (CliError, KeyboardInterrupt):  # never leave a half-started fleet behind
         _stop_process(process.pid)
         _clean_state(state_dir)
         raise
