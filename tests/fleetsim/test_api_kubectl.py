@@ -208,3 +208,18 @@ spec:
 def test_api_resources_lists_served_kinds(api_cluster, resource):
     out = api_cluster.kubectl("api-resources", "--no-headers").stdout
     assert any(line.split()[0] == resource for line in out.splitlines())
+
+
+def test_switching_from_client_side_to_server_side_apply_takes_over_without_conflicts(api_cluster):
+    apply(api_cluster, "k13")
+    changed = MANIFEST.format(ns="k13").replace("replicas: 2", "replicas: 5")
+    api_cluster.kubectl("apply", "--server-side", "-f", "-", stdin=changed)
+    deploy = get_json(api_cluster, "deploy", "web", "-n", "k13")
+    assert deploy["spec"]["replicas"] == 5
+    last = json.loads(deploy["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"])
+    assert last["spec"]["replicas"] == 5
+    assert ("kubectl", "Apply") in {(m["manager"], m["operation"]) for m in deploy["metadata"]["managedFields"]}
+    # ...and client-side apply keeps working from the updated annotation.
+    back = MANIFEST.format(ns="k13").replace("replicas: 2", "replicas: 3")
+    api_cluster.kubectl("apply", "-f", "-", stdin=back)
+    assert get_json(api_cluster, "deploy", "web", "-n", "k13")["spec"]["replicas"] == 3

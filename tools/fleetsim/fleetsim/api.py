@@ -377,9 +377,16 @@ class Api:
             raise errors.conflict(rt, name)
         if validation_hook is not None:
             validation_hook(rt, obj)
+        # managedFields written explicitly (and differently) by the request replace the stored ones,
+        # as the real field manager allows (kubectl's client-side -> server-side apply migration).
+        given = meta.get("managedFields")
+        stored = old["metadata"].get("managedFields") or []
+        base_entries = None
+        if given is not None and subresource is None and _operation != "Apply" and given != stored:
+            base_entries = [e for e in given if isinstance(e, dict) and e.get("manager")]
         new = self._merge_update(rt, strategy, obj, old, subresource)
         return self._finish_update(rt, strategy, new, old, subresource, dry_run, field_manager or "unknown",
-                                   _operation, _applied_paths)
+                                   _operation, _applied_paths, base_entries=base_entries)
 
     def _merge_update(self, rt, strategy, obj: dict, old: dict, subresource: str | None) -> dict:
         """The object to store: status-only for /status, everything but status for the main resource."""
@@ -421,8 +428,8 @@ class Api:
         return new
 
     def _finish_update(self, rt, strategy, new: dict, old: dict, subresource, dry_run: bool, manager: str,
-                       operation: str, applied_paths: set | None = None, mf_subresource: str | None = None
-                       ) -> dict:
+                       operation: str, applied_paths: set | None = None, mf_subresource: str | None = None,
+                       base_entries: list | None = None) -> dict:
         name = new["metadata"]["name"]
         strategy.default(new, self)
         if subresource is None:
@@ -448,7 +455,7 @@ class Api:
         meta["resourceVersion"] = old_meta["resourceVersion"]
         from .patch import update_managed_fields
         update_managed_fields(rt, new, old, manager, operation, self.now_str(), mf_subresource or subresource,
-                              applied_paths=applied_paths)
+                              applied_paths=applied_paths, base_entries=base_entries)
         new = self._ordered(rt, new)
         if _same_ignoring_times(new, old):
             # A no-op write: the real server neither bumps resourceVersion nor emits an event.

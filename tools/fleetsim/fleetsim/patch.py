@@ -448,14 +448,21 @@ def _sort_entries(entries: list[dict]) -> list[dict]:
 
 
 def update_managed_fields(rt, new: dict, old: dict | None, manager: str, operation: str, now: str,
-                          subresource: str | None, applied_paths: set | None = None) -> None:
-    """Record in new.metadata.managedFields which fields manager now owns after this write."""
+                          subresource: str | None, applied_paths: set | None = None,
+                          base_entries: list | None = None) -> None:
+    """Record in new.metadata.managedFields which fields manager now owns after this write.
+
+    base_entries: managedFields the request set explicitly (kubectl's client-side to server-side
+    apply migration rewrites them); they replace the stored ones before this write is tracked."""
     node = schema_root(rt)
     mf_sub = subresource if subresource in ("status", "scale") else None
     scope = _scope_for(rt, "status" if subresource == "status" else None)
     new_flat = flatten(new, node, scope)
-    entries = copy.deepcopy((old or {}).get("metadata", {}).get("managedFields") or []) if old else []
-    if old is None:
+    if base_entries is not None:
+        entries = copy.deepcopy(base_entries)
+    elif old is not None:
+        entries = copy.deepcopy(old.get("metadata", {}).get("managedFields") or [])
+    else:
         entries = []
     old_flat = flatten(old, node, scope) if old is not None else {}
     if applied_paths is not None:
@@ -571,6 +578,20 @@ def _path_str(path: tuple) -> str:
     return out
 
 
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def _last_applied_paths(live: dict, node, scope: str) -> set:
+    text = ((live.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED)
+    if not text:
+        return set()
+    try:
+        last = json.loads(text)
+    except ValueError:
+        return set()
+    return set(flatten(last, node, scope)) if isinstance(last, dict) else set()
+
+
 def server_side_apply(api, rt, namespace, name, applied, subresource=None, dry_run=False, field_manager=None,
                       force=False, validation_hook=None) -> dict:
     if not field_manager:
@@ -624,6 +645,13 @@ def server_side_apply(api, rt, namespace, name, applied, subresource=None, dry_r
                     continue
                 if live_flat[p] != v:
                     conflicts.setdefault(e["manager"], []).append(p)
+    if conflicts and field_manager == "kubectl":
+        # kube-apiserver's lastAppliedManager: `kubectl apply --server-side` takes over, without
+        # conflicts, the fields its client-side apply recorded in last-applied-configuration.
+        allowed = _last_applied_paths(live, node, scope)
+        if all(p in allowed for paths in conflicts.values() for p in paths):
+            conflicts = {}
+            force = True
     if conflicts:
         causes = []
         for mgr, paths in conflicts.items():
@@ -641,6 +669,12 @@ def server_side_apply(api, rt, namespace, name, applied, subresource=None, dry_r
             msg = f"Apply failed with {n} conflicts: " + "\n".join(lines)
         raise ApiError(409, "Conflict", msg, {"causes": causes})
     merged = _apply_merge(live, {k: v for k, v in applied.items() if k not in ("apiVersion", "kind")}, node)
+    annotations = (merged.get("metadata") or {}).get("annotations") or {}
+    if field_manager == "kubectl" and LAST_APPLIED in annotations:
+        # lastAppliedUpdater: keep the client-side apply annotation in step with what kubectl applied.
+        config = copy.deepcopy(applied)
+        (config.get("metadata") or {}).get("annotations", {}).pop(LAST_APPLIED, None)
+        annotations[LAST_APPLIED] = json.dumps(config, separators=(",", ":")) + "\n"
     # Fields this manager applied before but no longer does are removed unless someone else owns them.
     others = set()
     for e in entries:
