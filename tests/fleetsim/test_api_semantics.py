@@ -229,3 +229,36 @@ def test_watch_history_is_bounded_by_age_too():
     with pytest.raises(ApiError) as err:
         api.watch("configmaps", "ns", resource_version=first["metadata"]["resourceVersion"])
     assert err.value.code == 410 and err.value.reason == "Expired"
+
+
+def test_strategic_delete_from_primitive_list_and_set_element_order(api):
+    api.create("configmaps", {"metadata": {"name": "f", "namespace": "ns", "finalizers": ["a.io/x", "b.io/y", "c.io/z"]}})
+    out = api.patch("configmaps", "ns", "f", {"metadata": {"$deleteFromPrimitiveList/finalizers": ["b.io/y"],
+                                                           "$setElementOrder/finalizers": ["c.io/z", "a.io/x"]}},
+                    "strategic")
+    assert out["metadata"]["finalizers"] == ["c.io/z", "a.io/x"]
+
+
+def test_invalid_label_value_is_named_in_the_error(api):
+    with pytest.raises(ApiError) as err:
+        api.create("configmaps", {"metadata": {"name": "l", "namespace": "ns", "labels": {"app": "bad value!"}}})
+    assert err.value.code == 422
+    assert err.value.message.startswith('ConfigMap "l" is invalid: metadata.labels: Invalid value: "bad value!": '
+                                        'a valid label must be an empty string or consist of alphanumeric')
+    assert err.value.details["causes"][0]["field"] == "metadata.labels"
+
+
+def test_scale_put_with_stale_resource_version_conflicts(api):
+    api.create("deployments.apps", deploy())
+    scale = api.get_scale("deployments.apps", "ns", "web")
+    scale["spec"]["replicas"] = 4
+    out = api.update("deployments.apps", scale, subresource="scale", namespace="ns", name="web")
+    assert out["kind"] == "Scale" and out["spec"]["replicas"] == 4
+    with pytest.raises(ApiError) as err:
+        api.update("deployments.apps", scale, subresource="scale", namespace="ns", name="web")
+    assert err.value.code == 409
+    scale["spec"]["replicas"] = -1
+    scale["metadata"].pop("resourceVersion")
+    with pytest.raises(ApiError) as err:
+        api.update("deployments.apps", scale, subresource="scale", namespace="ns", name="web")
+    assert err.value.code == 422 and 'Scale.autoscaling "web" is invalid: spec.replicas' in err.value.message
