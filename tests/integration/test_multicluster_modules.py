@@ -171,9 +171,33 @@ def test_mcs_b_derived_services_reach_only_version_2_pods(mc):
     assert [a["targetRef"]["name"].startswith("x-2-") for a in addresses] == [True]
 
 
-def test_removing_a_link_drains_the_cluster_within_one_scrape_interval(mc):
+def prometheus_shares(prom, window="3s"):
+    """Requests per cluster over the last ``window`` as the real Prometheus sees them."""
+    return prom.query_values('sum by (cluster) (increase(http_requests_total{service="x", namespace="%s", %s}[%s]))'
+                             % (NS, prom.selector, window), by="cluster")
+
+
+def eventually(check, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_removing_a_link_drains_the_cluster_within_one_scrape_interval(mc, prometheus):
+    prom = prometheus(mc.fleet)
     assert mc.run("multicluster_service", **mcs_x()).get("failed") is not True
-    assert mc.counters("x")[MEMBERS[2]] > 0
+    ingress = mc.run("multicluster_ingress", name="x", default_backend={"service_name": "x", "service_port": 8080})
+    assert ingress.get("failed") is not True, ingress.get("msg")
+
+    def all_serving():
+        shares = prometheus_shares(prom)
+        assert all(shares.get(cluster, 0) > 0 for cluster in MEMBERS), shares
+    eventually(all_serving)
     drained = mc.run("multicluster_service", **mcs_x(clusters=LINKS[:2]))
     assert drained["changed"] is True, drained.get("msg")
     assert sorted(d["link"] for d in drained["derived_services"]) == sorted(LINKS[:2])
@@ -187,6 +211,11 @@ def test_removing_a_link_drains_the_cluster_within_one_scrape_interval(mc):
     answered = {mc.http("%s/%s/x/" % (mc.front, NS))["cluster"] for request in range(20)}
     assert MEMBERS[2] not in answered
 
+    def drained_in_prometheus():  # what a gate_check query would see
+        shares = prometheus_shares(prom)
+        assert shares.get(MEMBERS[2], 0) == 0 and shares[MEMBERS[0]] > 0 and shares[MEMBERS[1]] > 0, shares
+    eventually(drained_in_prometheus)
+
     restored = mc.run("multicluster_service", **mcs_x())
     assert restored["changed"] is True and len(restored["derived_services"]) == 3
     before = mc.counters("x")
@@ -195,6 +224,7 @@ def test_removing_a_link_drains_the_cluster_within_one_scrape_interval(mc):
 
 
 def test_bad_input_is_refused_before_any_write(mc):
+    assert mc.run("multicluster_service", **mcs_x()).get("failed") is not True  # MCS x exists, port 8080
     unknown = mc.run("multicluster_service", **mcs_x(name="bad", clusters=[LINKS[0], "us-west9/mc-dev-us-west9"]))
     assert unknown["failed"] and unknown["field"] == "clusters[1]"
     assert "us-west9/mc-dev-us-west9" in unknown["msg"] and "not a member cluster" in unknown["msg"]
