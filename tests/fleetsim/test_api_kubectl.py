@@ -223,3 +223,29 @@ def test_switching_from_client_side_to_server_side_apply_takes_over_without_conf
     back = MANIFEST.format(ns="k13").replace("replicas: 2", "replicas: 3")
     api_cluster.kubectl("apply", "-f", "-", stdin=back)
     assert get_json(api_cluster, "deploy", "web", "-n", "k13")["spec"]["replicas"] == 3
+
+
+def test_kinds_without_a_recorded_openapi_document_still_apply(api_cluster):
+    manifest = """apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader, namespace: default}
+rules:
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, list]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: once, namespace: default}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: example/job:1}]
+"""
+    out = api_cluster.kubectl("apply", "-f", "-", stdin=manifest).stdout
+    assert "role.rbac.authorization.k8s.io/reader created" in out and "job.batch/once created" in out
+    again = api_cluster.kubectl("apply", "-f", "-", stdin=manifest).stdout
+    assert "role.rbac.authorization.k8s.io/reader unchanged" in again
+    job = get_json(api_cluster, "job", "once", "-n", "default")
+    assert job["spec"]["backoffLimit"] == 6 and job["metadata"]["generation"] == 1

@@ -31,12 +31,21 @@ def _reverse_group(group: str) -> str:
     return ".".join(reversed(group.split(".")))
 
 
+def _schema_name(rt) -> str:
+    if rt.is_crd:
+        return f"{_reverse_group(rt.group)}.{rt.version}.{rt.kind}"
+    # Built-in naming: io.k8s.api.<first label of the group>.<version>.<Kind>
+    return f"io.k8s.api.{(rt.group or 'core').split('.')[0]}.{rt.version}.{rt.kind}"
+
+
 def crd_document(types: list) -> bytes:
-    """The OpenAPI v3 document of one CRD group-version (types: the CRD ResourceTypes in it)."""
+    """The OpenAPI v3 document of one group-version generated from its ResourceTypes: CRDs (with
+    their openAPIV3Schema) and the built-in groups fleetsim has no recorded document for (an open
+    schema: kubectl then validates through the server's fieldValidation)."""
     components = copy.deepcopy(_meta_components())
     paths = {}
     for rt in types:
-        base = f"{_reverse_group(rt.group)}.{rt.version}.{rt.kind}"
+        base = _schema_name(rt)
         schema = copy.deepcopy(rt.schema or {"type": "object", "x-kubernetes-preserve-unknown-fields": True})
         props = schema.setdefault("properties", {})
         props["apiVersion"] = {"description": "APIVersion defines the versioned schema of this representation "
@@ -58,7 +67,7 @@ def crd_document(types: list) -> bytes:
                 "metadata": {"allOf": [{"$ref": "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1."
                                                 "ListMeta"}]}},
             "x-kubernetes-group-version-kind": [{"group": rt.group, "kind": rt.list_kind, "version": rt.version}]}
-        prefix = f"/apis/{rt.group}/{rt.version}"
+        prefix = f"/apis/{rt.group}/{rt.version}" if rt.group else f"/api/{rt.version}"
         coll = f"{prefix}/namespaces/{{namespace}}/{rt.plural}" if rt.namespaced else f"{prefix}/{rt.plural}"
         paths[coll] = {
             "get": _operation("list", rt, f"{base}List"),
@@ -97,6 +106,26 @@ def _operation(action: str, rt, schema_name: str | None, params: tuple = ()) -> 
     return op
 
 
+_GENERATED: dict[tuple, dict[str, bytes]] = {}
+
+
+def _builtin_generated(registry) -> dict[str, bytes]:
+    """Documents for built-in group-versions without a recorded one (rbac, batch, ...); the same
+    for every cluster, so generated once per process."""
+    missing: dict[str, list] = {}
+    real = openapi.documents()
+    for rt in registry.all():
+        if rt.is_crd:
+            continue
+        path = f"apis/{rt.group}/{rt.version}" if rt.group else f"api/{rt.version}"
+        if path not in real:
+            missing.setdefault(path, []).append(rt)
+    key = tuple(sorted((p, tuple(sorted(r.name for r in rts))) for p, rts in missing.items()))
+    if key not in _GENERATED:
+        _GENERATED[key] = {p: crd_document(sorted(rts, key=lambda r: r.plural)) for p, rts in missing.items()}
+    return _GENERATED[key]
+
+
 class OpenApiV3:
     """Per-cluster view: built-in documents plus this cluster's CRD groups (cached until CRDs change)."""
 
@@ -116,6 +145,8 @@ class OpenApiV3:
                 if rt.is_crd:
                     groups.setdefault(f"apis/{rt.group}/{rt.version}", []).append(rt)
             self._crd_docs = {path: crd_document(types) for path, types in groups.items()}
+            self._crd_docs.update({p: d for p, d in _builtin_generated(self.registry).items()
+                                   if p not in self._crd_docs})
         return self._crd_docs
 
     def document(self, path: str) -> bytes | None:
