@@ -72,6 +72,12 @@ options:
     description: Pods the canary starts with, on top of the full stable (the first step then moves stable pods).
     type: int
     default: 1
+  progress_deadline_seconds:
+    description:
+      - C(spec.progressDeadlineSeconds) of the canary (default - the stable's). A canary whose pods never get Ready
+        (for example a readiness probe that keeps failing) then fails at this deadline with
+        C(ProgressDeadlineExceeded) and the pod's last warning, instead of waiting for I(wait_timeout).
+    type: int
   name:
     description: Name of the canary Deployment. Defaults to C(<app>-<version>) made a valid DNS label.
     type: str
@@ -223,6 +229,7 @@ def main():
             images={"type": "dict"},
             template_overrides={"type": "dict"},
             replicas={"type": "int", "default": 1},
+            progress_deadline_seconds={"type": "int"},
             name={"type": "str"},
             service_name={"type": "str"},
             create_service={"type": "bool", "default": True},
@@ -240,7 +247,8 @@ def main():
     run(module, lambda ctx: canary_ops.ensure_canary(
         ctx, p["version"], image=p["image"], container=p["container"], images=p["images"],
         overrides=p["template_overrides"], replicas=p["replicas"], name=p["name"], service_name=p["service_name"],
-        create_service=p["create_service"], force=p["force"]))
+        create_service=p["create_service"], force=p["force"],
+        progress_deadline_seconds=p["progress_deadline_seconds"]))
 
 
 if __name__ == "__main__":

@@ -69,3 +69,18 @@ def test_rollback_mid_release_restores_the_stable_before_removing_the_canary(rf)
     report = watcher.report
     assert report.violations == [], report.describe()
     assert any(c["version"] == "2" and not c["ready"] for c in report.changes)
+
+
+def test_a_never_ready_canary_fails_at_its_progress_deadline_with_the_probe_message(rf):
+    never_ready = {"metadata": {"annotations": {"fleetsim.io/never-ready": "true"}}}
+    with CapacityWatcher.in_process(rf.fleet, CLUSTER, "default", "web", floor=N) as watcher:
+        started = time.monotonic()
+        failed = rf.run("canary", version="2", image="registry.example.com/web:2", template_overrides=never_ready,
+                        progress_deadline_seconds=30, **APP)
+        elapsed = time.monotonic() - started
+        assert failed.get("failed") is True
+        assert "progress deadline" in failed["msg"] and "Readiness probe failed" in failed["msg"], failed["msg"]
+        assert elapsed < 90, "failed after %.0fs: the deadline (30 simulated s) did not end the wait" % elapsed
+        rf.run("release_rollback", reason=failed["msg"][:200], **APP)
+        assert rf.replicas("web") == (N,) and rf.deployment("web-2") is None
+    assert watcher.report.violations == [], watcher.report.describe()

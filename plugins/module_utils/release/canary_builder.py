@@ -115,7 +115,7 @@ def canary_selector(stable, version_label, version):
 
 
 def build_canary_deployment(stable, name, version, version_label, images, replicas, total, stable_version,
-                            overrides=None, now=None):
+                            overrides=None, now=None, progress_deadline_seconds=None):
     """The canary Deployment for version, derived from the stable Deployment (a dict from the API)."""
     template = copy.deepcopy(stable["spec"]["template"])
     template = merge_overrides(template, overrides)
@@ -123,7 +123,8 @@ def build_canary_deployment(stable, name, version, version_label, images, replic
     tmeta["labels"] = dict(tmeta.get("labels") or {})
     tmeta["labels"][version_label] = version
     apply_images(template.setdefault("spec", {}), images)
-    digest = template_hash(template)
+    digest = template_hash(template if progress_deadline_seconds is None else
+                           {"template": template, "progressDeadlineSeconds": progress_deadline_seconds})
 
     smeta = stable["metadata"]
     labels = dict(smeta.get("labels") or {})
@@ -143,6 +144,9 @@ def build_canary_deployment(stable, name, version, version_label, images, replic
     }
     spec = dict((k, copy.deepcopy(v)) for k, v in stable["spec"].items() if k not in ("replicas", "selector", "template", "paused"))
     spec.update({"replicas": replicas, "selector": canary_selector(stable, version_label, version), "template": template})
+    if progress_deadline_seconds is not None:
+        # A canary that never gets Ready fails at this deadline (ProgressDeadlineExceeded) instead of wait_timeout.
+        spec["progressDeadlineSeconds"] = progress_deadline_seconds
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",

@@ -31,7 +31,8 @@ from ansible_collections.progressive.delivery.plugins.module_utils.release.error
 from ansible_collections.progressive.delivery.plugins.module_utils.release.scaling import ready_of, replicas_of
 
 
-def validate_canary_args(ctx, version, images, overrides, replicas, name=None, service_name=None):
+def validate_canary_args(ctx, version, images, overrides, replicas, name=None, service_name=None,
+                         progress_deadline_seconds=None):
     names.check_label_key("app_label", ctx.ref.app_label)
     names.check_label_key("version_label", ctx.ref.version_label)
     if ctx.ref.app_label == ctx.ref.version_label:
@@ -46,6 +47,9 @@ def validate_canary_args(ctx, version, images, overrides, replicas, name=None, s
     for container, image in (images or {}).items():
         if not image or not str(image).strip() or " " in str(image):
             raise InvalidArgument("images", "container %s: %r is not an image reference" % (container, image))
+    if progress_deadline_seconds is not None and progress_deadline_seconds < 1:
+        raise InvalidArgument("progress_deadline_seconds", "%d must be 1 or more (seconds without progress before "
+                                                           "the canary is reported failed)" % progress_deadline_seconds)
     if name:
         names.check_object_name("name", name)
     if service_name:
@@ -73,10 +77,10 @@ def _service_summary(svc):
 
 
 def ensure_canary(ctx, version, image=None, container=None, images=None, overrides=None, replicas=1, name=None,
-                  service_name=None, create_service=True, force=False):
+                  service_name=None, create_service=True, force=False, progress_deadline_seconds=None):
     """Create (or confirm) the canary; returns the module result."""
     validate_canary_args(ctx, version, images or ({container or "*": image} if image else None), overrides,
-                         replicas, name, service_name)
+                         replicas, name, service_name, progress_deadline_seconds)
     view = ctx.view()
     in_progress = view.canary
     if in_progress is not None and view.version_of(in_progress) != version:
@@ -124,7 +128,8 @@ def ensure_canary(ctx, version, image=None, container=None, images=None, overrid
     name = name or names.canary_name(ctx.ref.app, version)
     service_name = service_name or names.canary_name(ctx.ref.app, version)
     desired = canary_builder.build_canary_deployment(stable, name, version, ctx.ref.version_label, images, replicas,
-                                                     total, stable_version, overrides)
+                                                     total, stable_version, overrides,
+                                                     progress_deadline_seconds=progress_deadline_seconds)
     services = discovery.app_services(ctx.client, ctx.ref)
     check_services(ctx, services, desired["spec"]["template"]["metadata"]["labels"])
     desired_service = None
@@ -209,6 +214,8 @@ def _template_view(deployment):
 def _replace_template(ctx, name, desired):
     def mutate(obj):
         obj["spec"]["template"] = desired["spec"]["template"]
+        if "progressDeadlineSeconds" in desired["spec"]:
+            obj["spec"]["progressDeadlineSeconds"] = desired["spec"]["progressDeadlineSeconds"]
         obj["metadata"].setdefault("annotations", {})[st.TEMPLATE_HASH] = desired["metadata"]["annotations"][st.TEMPLATE_HASH]
         return obj
 

@@ -95,3 +95,13 @@ def ready_count(pods):
             if c.get("type") == "Ready" and c.get("status") == "True":
                 n += 1
     return n
+
+
+def latest_warning(events):
+    """The message of the newest Warning event ('Readiness probe failed: ...'), or None."""
+    warnings = [e for e in events if e.get("type") == "Warning"]
+    if not warnings:
+        return None
+    newest = max(warnings, key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or
+                 (e.get("metadata") or {}).get("creationTimestamp") or "")
+    return "%s: %s" % (newest.get("reason", "Warning"), (newest.get("message") or "").strip())

@@ -51,6 +51,20 @@ def pods_of(client, deployment):
     return client.list("v1", "Pod", meta.get("namespace"), label_selector=selector or None).get("items") or []
 
 
+def not_ready_reason(client, deployment, pods):
+    """Why pods are not Ready: their state, plus the kubelet's latest warning for one of them."""
+    summary = pod_diagnosis.not_ready_summary(pods)
+    not_ready = [p for p in pods if pod_diagnosis.ready_count([p]) == 0]
+    if not_ready:
+        name = not_ready[0]["metadata"]["name"]
+        events = client.list("v1", "Event", _meta(deployment).get("namespace"),
+                             field_selector="involvedObject.name=%s" % name).get("items") or []
+        warning = pod_diagnosis.latest_warning(events)
+        if warning:
+            summary += "; pod %s: %s" % (name, warning)
+    return summary
+
+
 class DeploymentWait(object):
     """Wait for one Deployment to finish rolling out, checking its pods for fatal states between slices."""
 
@@ -75,7 +89,8 @@ class DeploymentWait(object):
                 obj, _elapsed = waiter.wait_for("apps/v1", "Deployment", namespace, name, deployment_rollout_status)
                 return obj
             except WaitFailedError as err:
-                reason = pod_diagnosis.fatal_reason(pods_of(self.client, deployment))
+                pods = pods_of(self.client, deployment)
+                reason = pod_diagnosis.fatal_reason(pods) or not_ready_reason(self.client, deployment, pods)
                 raise CanaryFailed(
                     "Deployment %s/%s failed: %s%s" % (namespace, name, err.last_status,
                                                        ("; " + reason) if reason else ""),
@@ -88,7 +103,7 @@ class DeploymentWait(object):
                     raise CanaryFailed("Deployment %s/%s cannot become ready: %s" % (namespace, name, reason),
                                        details={"deployment": name, "reason": reason})
                 if self.clock() >= deadline:
-                    summary = pod_diagnosis.not_ready_summary(pods)
+                    summary = not_ready_reason(self.client, deployment, pods)
                     raise ReleaseError(
                         "timed out after %.0fs waiting for Deployment %s/%s: %s%s. Raise wait_timeout if the pods "
                         "are just slow, or fix what keeps them from becoming Ready"
