@@ -200,3 +200,37 @@ def test_traffic_follows_pod_counts_and_leaves_a_cluster_whose_link_is_removed(f
     delta = counters(fleet, "share", "web") - drained
     assert delta[MEMBERS[2]] == 0 and delta[MEMBERS[0]] > 0 and delta[MEMBERS[1]] > 0
     assert abs(delta[MEMBERS[0]] / sum(delta.values()) - 0.5) < 0.1  # now 1 pod : 1 pod
+
+
+def test_mci_follows_port_changes_of_its_mcs_and_tolerates_malformed_rules(fleet):
+    config = api(fleet, CONFIG)
+    fleet.call(config.create, "namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ports"}})
+    fleet.call(config.create, MCS, mcs("web", "ports", ports=({"name": "http", "port": 8080},)))
+    fleet.call(config.create, MCI, mci("web", "ports", {"serviceName": "web", "servicePort": "http"},
+                                       rules=["not a rule", {"http": {"paths": ["junk", {"path": "/a/*"}]}}]))
+
+    def backend_services():
+        return fleet.call(config.get, MCI, "ports", "web").get("status", {}).get("CloudResources", {}).get(
+            "BackendServices")
+
+    def on_8080():
+        assert backend_services() and backend_services()[0].endswith("-8080-ports-web")
+    eventually(on_8080)
+
+    current = fleet.call(config.get, MCS, "ports", "web")
+    current["spec"]["template"]["spec"]["ports"] = [{"name": "http", "port": 9090}]
+    fleet.call(config.update, MCS, current)
+
+    def on_9090():
+        assert backend_services() and backend_services()[0].endswith("-9090-ports-web")
+    eventually(on_9090)
+
+    current = fleet.call(config.get, MCS, "ports", "web")
+    current["spec"]["template"]["spec"]["ports"] = [{"name": "grpc", "port": 9090}]
+    fleet.call(config.update, MCS, current)
+
+    def unknown_port():
+        assert backend_services() == []
+        events = fleet.call(config.list, "events", "ports")["items"]
+        assert any(e["reason"] == "UnknownServicePort" for e in events)
+    eventually(unknown_port)

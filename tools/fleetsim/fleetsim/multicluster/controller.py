@@ -186,13 +186,15 @@ class MultiClusterController:
         env = self.environments[env_key]
         if kind == "mcs":
             placements = mcs.reconcile(self, env, namespace, name)
-            previous = self._placements.get((env_key, namespace, name))
             if placements:
                 self._placements[(env_key, namespace, name)] = placements
             else:
                 self._placements.pop((env_key, namespace, name), None)
-            if (previous or []) != placements:
-                for item in self.api(env.config).list(mci.RESOURCE, namespace)["items"]:
+            # Any MCI naming this MCS may change: NEGs follow placements, backend services its ports.
+            # (An unchanged MCI status is not rewritten, so this does not loop.)
+            for item in self.api(env.config).list(mci.RESOURCE, namespace)["items"]:
+                route = mci.route_of(item, None)
+                if any(backend.service == name for backend in route.backends()):
                     self.queue.add(("mci", env_key, namespace, item["metadata"]["name"]))
         elif kind == "mci":
             route = mci.reconcile(self, env, namespace, name)

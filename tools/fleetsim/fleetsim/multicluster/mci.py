@@ -27,7 +27,7 @@ import fnmatch
 
 from . import names
 from .mcs import RESOURCE as MCS_RESOURCE
-from .objects import lookup, set_status
+from .objects import lookup, set_status, template_spec
 
 RESOURCE = "multiclusteringresses.networking.gke.io"
 STATIC_IP_ANNOTATION = "networking.gke.io/static-ip"
@@ -90,16 +90,18 @@ def _backend(value) -> Backend | None:
 
 
 def route_of(mci: dict, rate: float | None) -> Route:
-    spec = ((mci.get("spec") or {}).get("template") or {}).get("spec") or {}
+    spec = template_spec(mci)
     rules = []
-    for rule in spec.get("rules") or []:
+    # The CRD keeps whatever a client wrote: skip malformed parts rather than fail the whole MCI.
+    for rule in spec.get("rules") if isinstance(spec.get("rules"), list) else []:
         if not isinstance(rule, dict):
             continue
+        http = rule.get("http") if isinstance(rule.get("http"), dict) else {}
         paths = []
-        for entry in ((rule.get("http") or {}).get("paths") or []):
-            backend = _backend((entry or {}).get("backend"))
+        for entry in http.get("paths") if isinstance(http.get("paths"), list) else []:
+            backend = _backend(entry.get("backend")) if isinstance(entry, dict) else None
             if backend:
-                paths.append(((entry or {}).get("path") or "/*", backend))
+                paths.append((entry.get("path") or "/*", backend))
         rules.append(Rule(rule.get("host") or None, tuple(paths)))
     meta = mci["metadata"]
     return Route(meta["namespace"], meta["name"], _backend(spec.get("backend")), tuple(rules), rate)
@@ -107,7 +109,8 @@ def route_of(mci: dict, rate: float | None) -> Route:
 
 def port_of(mcs: dict, port) -> dict | None:
     """The MCS template port a backend's servicePort names (by number or by name)."""
-    for entry in (((mcs.get("spec") or {}).get("template") or {}).get("spec") or {}).get("ports") or []:
+    ports = template_spec(mcs).get("ports")
+    for entry in ports if isinstance(ports, list) else []:
         if isinstance(entry, dict) and (entry.get("port") == port or
                                         (isinstance(port, str) and entry.get("name") == port) or
                                         str(entry.get("port")) == str(port)):

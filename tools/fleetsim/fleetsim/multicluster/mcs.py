@@ -31,7 +31,7 @@ import dataclasses
 from ..errors import ApiError
 from ..traffic import RATE_ANNOTATION
 from . import names
-from .objects import MANAGER, condition, lookup, namespace_exists, set_status, spec_hash
+from .objects import MANAGER, condition, lookup, namespace_exists, set_status, spec_hash, template_spec
 
 RESOURCE = "multiclusterservices.networking.gke.io"
 LABEL_MCS = "networking.gke.io/multiclusterservice"
@@ -72,11 +72,15 @@ def selected_members(env, mcs: dict) -> tuple[list, list[tuple[str, str]]]:
 
 def derived_service(env, mcs: dict, name: str) -> dict:
     meta = mcs["metadata"]
-    template = ((mcs.get("spec") or {}).get("template") or {}).get("spec") or {}
+    template = template_spec(mcs)
+    selector = template.get("selector")
+    ports = template.get("ports")
+    # Whatever the template holds goes to the member's API server, which validates it like any
+    # Service (a rejection is reported as InvalidTemplate); only the shape is made safe here.
     spec = {"clusterIP": "None", "type": "ClusterIP",
-            "selector": dict(template.get("selector") or {}),
+            "selector": dict(selector) if isinstance(selector, dict) else {},
             "ports": [{k: v for k, v in port.items() if k != "nodePort"}
-                      for port in template.get("ports") or [] if isinstance(port, dict)]}
+                      for port in (ports if isinstance(ports, list) else []) if isinstance(port, dict)]}
     if not spec["selector"]:
         del spec["selector"]
     return {

@@ -57,3 +57,11 @@ def keep_transition_times(old_conditions, new_conditions) -> None:
         before = previous.get(cond.get("type"))
         if before and before.get("status") == cond.get("status"):
             cond["lastTransitionTime"] = before.get("lastTransitionTime", cond["lastTransitionTime"])
+
+
+def template_spec(obj: dict) -> dict:
+    """``spec.template.spec`` of an MCS or MCI, {} when missing or malformed."""
+    spec = obj.get("spec")
+    template = spec.get("template") if isinstance(spec, dict) else None
+    inner = template.get("spec") if isinstance(template, dict) else None
+    return inner if isinstance(inner, dict) else {}
