@@ -370,7 +370,8 @@ class Api:
                 meta.pop("resourceVersion", None)
                 return self.create(rt, obj, namespace, dry_run=dry_run, field_manager=field_manager,
                                    validation_hook=validation_hook)
-            self._namespace_check(rt, namespace, name, creating=False) if rt.namespaced else None
+            if rt.namespaced:
+                self._namespace_check(rt, namespace, name, creating=False)
             raise errors.not_found(rt, name)
         rv = meta.get("resourceVersion")
         if rv and rv != old["metadata"]["resourceVersion"]:
@@ -435,7 +436,7 @@ class Api:
         if subresource is None:
             causes = strategy.validate_meta(new, rt.namespaced) + strategy.validate_update(new, old, self)
         else:
-            causes = strategy.validate_status(new, old, self) if hasattr(strategy, "validate_status") else []
+            causes = strategy.validate_status(new, old, self)
         self._invalid_if(rt, name, causes)
         meta = new["metadata"]
         old_meta = old["metadata"]
@@ -607,11 +608,10 @@ class Api:
         if pre.get("resourceVersion") and pre["resourceVersion"] != old_meta.get("resourceVersion"):
             raise errors.precondition_failed_rv(rt, name, pre["resourceVersion"], old_meta.get("resourceVersion"))
         if propagation_policy not in (None, "Foreground", "Background", "Orphan"):
-            raise errors.invalid(rt, name, [errors.field_not_supported(
-                "propagationPolicy", propagation_policy, ["Foreground", "Background", "Orphan"])]) \
-                if False else errors.bad_request(
-                f'propagationPolicy: Unsupported value: "{propagation_policy}": supported values: '
-                f'"Foreground", "Background", "Orphan"')
+            cause = errors.field_not_supported("propagationPolicy", propagation_policy,
+                                               ["Foreground", "Background", "Orphan"])
+            raise ApiError(422, "Invalid", f'DeleteOptions.meta.k8s.io "" is invalid: {cause}',
+                           {"group": "meta.k8s.io", "kind": "DeleteOptions", "causes": [cause.as_dict()]})
         if orphan_dependents is not None and propagation_policy is None:
             propagation_policy = "Orphan" if orphan_dependents else "Background"
         strategy = strategy_for(rt)

@@ -123,6 +123,10 @@ class Strategy:
     def validate_update(self, new: dict, old: dict, ctx) -> list[Cause]:
         return self.validate(new, ctx)
 
+    def validate_status(self, new: dict, old: dict, ctx) -> list[Cause]:
+        """Checks of a write through the status (or finalize) subresource."""
+        return []
+
     def after_delete(self, obj: dict, ctx) -> None:
         """Release what the object held (Service cluster IPs)."""
 

@@ -7,7 +7,7 @@ import ipaddress
 
 from ..errors import (Cause, ApiError, field_forbidden, field_invalid, field_not_supported, field_required)
 from . import register
-from .base import Strategy, validate_dns1035_label, validate_dns_label, validate_nonneg
+from .base import Strategy
 from .pods import default_pod_spec, validate_pod_spec
 
 SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")
@@ -181,8 +181,8 @@ class ServiceStrategy(Strategy):
         if spec.get("clusterIP") in (None, ""):
             ip = _free_ip(ctx, alloc)
             spec["clusterIP"] = ip
-        if spec["clusterIP"] != "None":
-            alloc.add(spec["clusterIP"]) if not dry_run else None
+        if spec["clusterIP"] != "None" and not dry_run:
+            alloc.add(spec["clusterIP"])
         spec.setdefault("clusterIPs", [spec["clusterIP"]])
         spec.setdefault("ipFamilies", ["IPv4"])
         spec.setdefault("ipFamilyPolicy", "SingleStack")

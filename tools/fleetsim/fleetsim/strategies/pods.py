@@ -66,12 +66,6 @@ def default_pod_spec(spec: dict) -> None:
             v["emptyDir"] = {}
 
 
-def default_pod_template(template: dict) -> None:
-    if isinstance(template, dict):
-        template.setdefault("metadata", {}) if False else None
-        default_pod_spec(template.get("spec") or {})
-
-
 def validate_container(path: str, c: dict, names: set) -> list[Cause]:
     out: list[Cause] = []
     if not isinstance(c, dict):
