@@ -45,7 +45,7 @@ def neg_name(cluster: str, namespace: str, derived_service: str, port: int) -> s
     the parts cut to fit 63 characters."""
     cluster_hash = short_hash(8, "cluster", cluster)
     tail = short_hash(8, cluster, namespace, derived_service, str(port))
-    return f"k8s1-{cluster_hash}-{namespace[:14]}-{derived_service[:20]}-{str(port)[:5]}-{tail}"
+    return f"k8s1-{cluster_hash}-{namespace[:14]}-{derived_service[:19]}-{str(port)[:5]}-{tail}"
 
 
 def clusterset_ip(environment: str, namespace: str, name: str) -> str:
