@@ -725,9 +725,10 @@ class Api:
 
 
 def strategy_returns_object(rt: ResourceType) -> bool:
-    """Kinds whose immediate delete answers with the deleted object rather than a Status
-    (the real registries set ReturnDeletedObject for these)."""
-    return rt.name in ("pods", "namespaces", "customresourcedefinitions.apiextensions.k8s.io") or rt.is_crd
+    """Kinds whose immediate delete answers with the deleted object rather than a Status (the real
+    registries set ReturnDeletedObject for pods and serviceaccounts; a namespace or a CRD is never
+    gone at once on a real server, so its delete answers with the object too)."""
+    return rt.name in ("pods", "serviceaccounts", "namespaces", "customresourcedefinitions.apiextensions.k8s.io")
 
 
 def _same_ignoring_times(new: dict, old: dict) -> bool:
