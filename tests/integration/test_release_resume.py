@@ -46,3 +46,16 @@ def test_killed_mid_wait_then_rerun_finishes_the_same_step(rf):
         following = rf.run("scale_step", next_step=True, **APP)
         assert following["step"] == 3 and rf.replicas("web", "web-2") == (1, 3)
     assert watcher.report.violations == [], watcher.report.describe()
+
+
+def test_a_second_run_with_another_owner_cannot_move_the_release(rf):
+    rf.run("canary", version="2", image="registry.example.com/web:2", lock_owner="pipeline-a", **APP)
+    refused = rf.run("scale_step", next_step=True, lock_owner="pipeline-b", **APP)
+    assert refused.get("failed") is True and refused["field"] == "lock_owner" and "pipeline-a" in refused["msg"]
+    assert rf.replicas("web", "web-2") == (N, 1)
+    info = rf.run("release_info", namespace="default", app="web")
+    assert info["lock"]["owner"] == "pipeline-a" and info["lock"]["expired"] is False
+    moved = rf.run("scale_step", next_step=True, lock_owner="pipeline-a", **APP)
+    assert moved["step"] == 1 and rf.replicas("web", "web-2") == (3, 1)
+    rf.run("release_finish", lock_owner="pipeline-a", **APP)
+    assert rf.run("release_info", namespace="default", app="web")["lock"] is None
