@@ -29,6 +29,7 @@ description:
     C(fleet_environment_group), C(fleet_previous_environment_group), C(fleet_next_environment_group),
     C(fleet_region), C(fleet_region_index), C(fleet_role) (C(member) or C(config)), C(fleet_config_cluster),
     C(fleet_wave) (0 for config clusters), C(fleet_member_clusters) (config clusters), C(k8s_auth),
+    the same connection as C(fleet_context), C(fleet_kubeconfig) and C(fleet_host) (when set),
     C(ansible_connection) and C(ansible_python_interpreter)."
   - "Variables recording order: C(fleet_sets) and C(fleet_set_groups) on C(all),
     C(fleet_set_environments) and C(fleet_set_environment_groups) on every set group."

@@ -134,6 +134,10 @@ def _host(cluster, groups, placement, context, kubeconfig, clusters, base_dir, p
     auth = _connection(cluster, entry, context, kubeconfig, base_dir)
     _claim_connection(connections, cluster, auth)
     host_vars["k8s_auth"] = auth
+    # The same connection as separate variables, the form the release roles read.
+    for key in ("context", "kubeconfig", "host"):
+        if key in auth:
+            host_vars["fleet_" + key] = auth[key]
     host_vars.update(entry.get("vars") or {})
     return Host(cluster.name, groups, host_vars)
 

@@ -56,6 +56,9 @@ def test_host_vars_place_and_connect_each_cluster(fleet_config, load_inventory, 
         "fleet_next_environment_group": "services_prod"}
     assert host_vars["k8s_auth"] == {"kubeconfig": str(tmp_path / "state" / "kubeconfig"),
                                      "context": "services-staging-europe-west1"}
+    # the same connection as the separate variables the release roles read
+    assert (host_vars["fleet_context"], host_vars["fleet_kubeconfig"]) == (
+        "services-staging-europe-west1", str(tmp_path / "state" / "kubeconfig"))
     assert host_vars["ansible_connection"] == "local"
     assert host_vars["ansible_python_interpreter"] == sys.executable
     first = inventory.get_host("services-dev-us-east1").get_vars()
