@@ -301,6 +301,12 @@ class Kubelet:
     def _on_change(self, event_type, rt, obj, old) -> None:
         if self._stopped or getattr(rt, "name", rt) != "pods":
             return
+        try:
+            self._observe(event_type, obj)
+        except Exception:  # never let the kubelet break the writer's commit
+            log.warning("kubelet: handling %s pod failed", event_type, exc_info=True)
+
+    def _observe(self, event_type: str, obj: dict) -> None:
         meta = obj["metadata"]
         if event_type == "DELETED":
             run = self.pods.pop(meta.get("uid"), None)
