@@ -84,6 +84,14 @@ options:
         context with a member cluster of its own environment (in GKE the config cluster is often a member).
     type: dict
     default: {}
+  fleetsim_state_dir:
+    description:
+      - State directory of a running fleet simulator (C(fleetsim up --state-dir DIR)); relative paths are relative to
+        the inventory configuration file.
+      - Its C(kubeconfig) is the default of O(kubeconfig); when its C(fleet.json) exists, every cluster gets
+        C(fleet_front_url) (the cluster's HTTP front, for smoke tests) and C(all) gets C(fleet_prometheus_url)
+        (when the simulator runs Prometheus). A fleet that is not running adds nothing.
+    type: str
   python_interpreter:
     description:
       - C(ansible_python_interpreter) of every cluster host. Defaults to the Python running Ansible, which has the
@@ -101,7 +109,7 @@ EXAMPLES = r"""
 # inventories/local/fleet.yml: the simulated fleet, fleet file shared with the simulator
 plugin: progressive.delivery.fleet
 fleet_file: ../fleetsim/demo.yml
-kubeconfig: ../../.state/fleetsim/kubeconfig
+fleetsim_state_dir: ../../.state/fleetsim
 
 ---
 # a GKE fleet: contexts as gcloud names them, kubeconfig from an AWX credential (K8S_AUTH_KUBECONFIG)
@@ -117,6 +125,7 @@ clusters:
   services-prod-europe-west1: {wave: 1}
 """
 
+import json
 import os
 import sys
 
@@ -160,10 +169,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         try:
             self._check_keys(config)
             fleet = self._load_fleet(config, base_dir)
+            state_dir = self.get_option("fleetsim_state_dir")
+            if state_dir:
+                state_dir = os.path.normpath(os.path.join(base_dir, state_dir))
             groups, hosts = build_inventory(
                 fleet,
                 context=self.get_option("context"),
-                kubeconfig=self.get_option("kubeconfig"),
+                kubeconfig=self.get_option("kubeconfig") or (os.path.join(state_dir, "kubeconfig") if state_dir else None),
                 clusters=_plain(self.get_option("clusters")),
                 base_dir=base_dir,
                 python_interpreter=self.get_option("python_interpreter") or sys.executable,
@@ -171,6 +183,21 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         except FleetError as err:
             raise AnsibleParserError("%s: %s" % (path, err))
         self._populate(groups, hosts)
+        if state_dir:
+            self._add_simulator_endpoints(state_dir)
+
+    def _add_simulator_endpoints(self, state_dir):
+        """Front and Prometheus URLs of a running fleet simulator (fleet.json exists only while it runs)."""
+        try:
+            with open(os.path.join(state_dir, "fleet.json"), encoding="utf-8") as handle:
+                running = json.load(handle)
+        except (OSError, IOError, ValueError):
+            return
+        for cluster in running.get("clusters") or []:
+            if cluster.get("name") in self.inventory.hosts and cluster.get("front_url"):
+                self.inventory.set_variable(cluster["name"], "fleet_front_url", cluster["front_url"])
+        if running.get("prometheus_url"):
+            self.inventory.set_variable("all", "fleet_prometheus_url", running["prometheus_url"])
 
     def _check_keys(self, config):
         allowed = set(self._options) | {"plugin"}

@@ -1,5 +1,6 @@
 """progressive.delivery.fleet through Ansible's inventory machinery: groups, order, host vars, errors."""
 
+import json
 import os
 import sys
 
@@ -280,3 +281,23 @@ def test_only_fleet_named_files_are_claimed(fleet_plugin_loader, write_config):
     plugin = fleet_plugin_loader.get("progressive.delivery.fleet")
     assert plugin.verify_file(write_config("plugin: progressive.delivery.fleet\n", name="prod.fleet.yaml"))
     assert not plugin.verify_file(write_config("plugin: progressive.delivery.fleet\n", name="hosts.yml"))
+
+
+def test_fleetsim_state_dir_gives_kubeconfig_fronts_and_prometheus(write_config, load_inventory, tmp_path):
+    path = write_config("""\
+        plugin: progressive.delivery.fleet
+        environment_sets:
+          web: {environments: [dev], regions: [r1]}
+        fleetsim_state_dir: state
+        """)
+    before = load_inventory(path).get_host("web-dev-r1").get_vars()
+    assert before["k8s_auth"]["kubeconfig"] == str(tmp_path / "state" / "kubeconfig")
+    assert "fleet_front_url" not in before  # the fleet is not running: nothing to add, no error
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "fleet.json").write_text(json.dumps({
+        "prometheus_url": "http://127.0.0.1:9",
+        "clusters": [{"name": "web-dev-r1", "front_url": "http://127.0.0.1:7"},
+                     {"name": "web-dev-config", "front_url": "http://127.0.0.1:8"}]}))
+    inventory = load_inventory(path)
+    assert inventory.get_host("web-dev-r1").get_vars()["fleet_front_url"] == "http://127.0.0.1:7"
+    assert inventory.groups["all"].get_vars()["fleet_prometheus_url"] == "http://127.0.0.1:9"
