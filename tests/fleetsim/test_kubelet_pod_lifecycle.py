@@ -89,7 +89,11 @@ async def test_pod_goes_pending_running_ready_with_real_status_and_events(sim):
     assert reasons == ["Scheduled", "Pulling", "Pulled", "Created", "Started"]
     by_reason = {e["reason"]: e for e in sim.events("shop", "web-1")}
     assert by_reason["Scheduled"]["message"] == f"Successfully assigned shop/web-1 to {p['spec']['nodeName']}"
-    assert by_reason["Scheduled"]["source"] == {"component": "default-scheduler"}
+    # kube-scheduler records through events.k8s.io: no source, eventTime and action instead.
+    scheduled = by_reason["Scheduled"]
+    assert (scheduled["source"], scheduled["reportingComponent"], scheduled["action"]) == (
+        {}, "default-scheduler", "Binding")
+    assert scheduled["eventTime"] and scheduled["firstTimestamp"] is None
     assert by_reason["Pulling"]["message"] == 'Pulling image "example/web:1.0"'
     assert by_reason["Pulled"]["message"].startswith('Successfully pulled image "example/web:1.0" in ')
     assert by_reason["Created"]["message"] == "Created container: web"

@@ -25,7 +25,10 @@ class EventRecorder:
         self._last_ns = 0
 
     def event(self, obj: dict, event_type: str, reason: str, message: str, *, component: str,
-              host: str | None = None, field_path: str | None = None) -> None:
+              host: str | None = None, field_path: str | None = None, action: str | None = None) -> None:
+        """Record an event. With `action`, it is written the way components on the events.k8s.io
+        recorder (kube-scheduler) write them: eventTime and action set, reportingController and
+        reportingInstance instead of source, repeats counted in `series`."""
         meta = obj.get("metadata") or {}
         namespace = meta.get("namespace") or "default"
         involved = {
@@ -54,8 +57,13 @@ class EventRecorder:
                         raise
                     current = None
                 if current is not None:
-                    current["count"] = int(current.get("count") or 1) + 1
-                    current["lastTimestamp"] = now
+                    if action is not None:
+                        series = current.get("series") or {"count": 1}
+                        current["series"] = {"count": int(series.get("count") or 1) + 1,
+                                             "lastObservedTime": self._micro_now()}
+                    else:
+                        current["count"] = int(current.get("count") or 1) + 1
+                        current["lastTimestamp"] = now
                     self.api.update("events", current)
                     return
             source = {"component": component}
@@ -80,9 +88,18 @@ class EventRecorder:
                 "reportingComponent": component,
                 "reportingInstance": host or "",
             }
+            if action is not None:
+                body.update({"source": {}, "firstTimestamp": None, "lastTimestamp": None,
+                             "eventTime": self._micro_now(), "action": action,
+                             "reportingInstance": f"{component}-{host or 'control-plane'}"})
+                body.pop("count")
             self.api.create("events", body, namespace=namespace)
             self._seen[key] = (namespace, name)
             if len(self._seen) > CACHE_SIZE:
                 self._seen.popitem(last=False)
         except ApiError as exc:  # e.g. the namespace is terminating: the real recorder drops it too
             log.debug("dropping event %s %s on %s/%s: %s", reason, message, namespace, meta.get("name"), exc)
+
+    def _micro_now(self) -> str:
+        """metav1.MicroTime as the API writes it: microseconds, Z suffix."""
+        return self.clock.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -149,7 +149,7 @@ class Scheduler(Controller):
                 return
             raise
         self.recorder.event(pod, "Normal", "Scheduled", f"Successfully assigned {meta['namespace']}/{meta['name']} "
-                            f"to {node}", component=COMPONENT)
+                            f"to {node}", component=COMPONENT, action="Binding")
 
     def _bind_by_update(self, pod: dict, node: str) -> None:
         """What the binding storage does: set spec.nodeName once, and PodScheduled=True."""
@@ -180,4 +180,4 @@ class Scheduler(Controller):
                                "message": message})
             status["conditions"] = conditions
             self.api.update("pods", updated, subresource="status")
-        self.recorder.event(pod, "Warning", "FailedScheduling", message, component=COMPONENT)
+        self.recorder.event(pod, "Warning", "FailedScheduling", message, component=COMPONENT, action="Scheduling")
