@@ -1,4 +1,4 @@
-"""A release while the API server answers a share of requests with 409 Conflict (fleetsim faults)."""
+"""A release while the API server answers a share of requests with 409 Conflict or 500 (fleetsim faults)."""
 
 import pytest
 
@@ -32,10 +32,10 @@ def count_injected(fleet):
     return seen
 
 
-def test_conflicts_are_retried_through_a_whole_release(rf):
+def test_conflicts_and_server_errors_are_retried_through_a_whole_release(rf):
     injected = count_injected(rf.fleet)
     with CapacityWatcher.in_process(rf.fleet, CLUSTER, "default", "web", floor=N) as watcher:
-        rf.fleet.set_fault(CLUSTER, error_409=0.3)
+        rf.fleet.set_fault(CLUSTER, error_409=0.25, error_500=0.1)
         try:
             assert rf.run("canary", version="2", image="registry.example.com/web:2", **APP)["changed"] is True
             for weight in (25, 50, 100):
@@ -47,4 +47,5 @@ def test_conflicts_are_retried_through_a_whole_release(rf):
             rf.fleet.clear_faults(CLUSTER)
         assert rf.deployment("web") is None and rf.replicas("web-2") == (N,)
     assert injected.count(409) >= 10, "too few conflicts were injected to prove anything: %d" % injected.count(409)
+    assert injected.count(500) >= 3, "too few 500s were injected to prove anything: %d" % injected.count(500)
     assert watcher.report.violations == [], watcher.report.describe()

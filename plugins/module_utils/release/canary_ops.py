@@ -22,7 +22,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.release impor
     snapshot,
 )
 from ansible_collections.progressive.delivery.plugins.module_utils.release import state as st
-from ansible_collections.progressive.delivery.plugins.module_utils.release.conflict_retry import retry_conflicts
+from ansible_collections.progressive.delivery.plugins.module_utils.release.retrying_client import retry_conflicts
 from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import (
     CanaryFailed,
     InvalidArgument,
@@ -175,14 +175,16 @@ def ensure_canary(ctx, version, image=None, container=None, images=None, overrid
         try:
             canary = ctx.client.create(desired)
         except K8sAlreadyExistsError:
-            canary = ctx.get_deployment(name)  # a concurrent create won: carry on with what is there
+            # Our own earlier attempt (answered 5xx) or a concurrent run of the same release created it.
+            canary = _own(ctx.get_deployment(name), st.ROLE_CANARY, "Deployment", name)
     elif template_changed:
         canary = _replace_template(ctx, name, desired)
     if create_service and existing_service is None:
         try:
             ctx.client.create(desired_service)
         except K8sAlreadyExistsError:
-            pass
+            _own(ctx.client.get("v1", "Service", ctx.ref.namespace, service_name), st.ROLE_CANARY_SERVICE, "Service",
+                 service_name)
     if ctx.wait and replicas_of(canary) > 0:
         try:
             canary = ctx.wait_rolled_out(canary)
@@ -196,6 +198,14 @@ def ensure_canary(ctx, version, image=None, container=None, images=None, overrid
     result["canary"] = snapshot.deployment_summary(view, canary)
     result["phase"] = st.ReleaseState.of(canary).phase
     return result
+
+
+def _own(obj, role, kind, name):
+    """obj if this collection created it (its role annotation says so); refuse someone else's object."""
+    if obj is None or st.annotations_of(obj).get(st.ROLE) != role:
+        raise ReleaseError("%s %s was created by someone else while this run created it; choose another name or "
+                           "remove it" % (kind, name), field="name" if kind == "Deployment" else "service_name")
+    return obj
 
 
 def _template_view(deployment):

@@ -15,7 +15,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors im
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.retry import update_with_conflict_retry
 from ansible_collections.progressive.delivery.plugins.module_utils.release import names
 from ansible_collections.progressive.delivery.plugins.module_utils.release.canary_builder import MANAGED_BY, MANAGER
-from ansible_collections.progressive.delivery.plugins.module_utils.release.conflict_retry import retry_conflicts
+from ansible_collections.progressive.delivery.plugins.module_utils.release.retrying_client import retry_conflicts
 
 RECORD_ROLE = "release-record"
 

@@ -38,7 +38,7 @@ def _meta(deployment):
 
 
 def scale(client, deployment, replicas):
-    """Set spec.replicas with a merge patch (409 answers retried by the ConflictRetryingClient)."""
+    """Set spec.replicas with a merge patch (409 answers retried by the RetryingClient)."""
     meta = _meta(deployment)
     return client.patch("apps/v1", "Deployment", meta.get("namespace"), meta["name"], {"spec": {"replicas": replicas}})
 

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import K8sUnavailableError
 from ansible_collections.progressive.delivery.plugins.module_utils.release import canary_ops, lock, reject_list
 from ansible_collections.progressive.delivery.plugins.module_utils.release import state as st
 from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import (
@@ -186,3 +187,33 @@ def test_absent_removes_canary_and_service_and_is_idempotent(cluster, make_ctx):
     assert cluster.obj("Deployment", "web-2") is None and cluster.obj("Service", "web-2") is None
     assert lock.Lock.of(cluster.obj("ConfigMap", "web-release")) is None
     assert canary_ops.remove_canary(make_ctx(), "2")["changed"] is False
+
+
+def test_a_create_answered_500_but_applied_is_recognised_as_ours(cluster, make_ctx):
+    create = cluster.create
+    failed_once = []
+
+    def create_then_500(obj, dry_run=False):
+        stored = create(obj, dry_run)
+        if obj["kind"] == "Deployment" and not failed_once:
+            failed_once.append(obj["metadata"]["name"])
+            raise K8sUnavailableError("500 InternalError", 500, "InternalError")
+        return stored
+
+    cluster.create = create_then_500
+    result = canary_ops.ensure_canary(make_ctx(), "2", image="web:2")
+    assert failed_once == ["web-2"] and result["canary"]["name"] == "web-2"
+
+
+def test_an_object_of_someone_else_created_meanwhile_is_refused(cluster, make_ctx):
+    create = cluster.create
+
+    def someone_else_first(obj, dry_run=False):
+        if obj["kind"] == "Service":
+            create(app_service(name=obj["metadata"]["name"]))  # a foreign Service appears under our name
+        return create(obj, dry_run)
+
+    cluster.create = someone_else_first
+    with pytest.raises(ReleaseError) as err:
+        canary_ops.ensure_canary(make_ctx(), "2", image="web:2")
+    assert err.value.field == "service_name"

@@ -1,12 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, progressive.delivery maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A client wrapper that retries 409 Conflict answers on calls where repeating is safe.
+"""A client wrapper that retries what the release domain can safely send again.
 
 A 409 Conflict on a GET, a LIST, a merge PATCH without resourceVersion, a create or a delete means the
 server did not apply the request (busy etcd, an admission race, injected faults), so sending it
 again is correct. A PUT with a resourceVersion is not retried here: it needs a fresh read first
 (k8s.retry.update_with_conflict_retry does that). AlreadyExists is never retried.
+
+The core client does not repeat a create after a 5xx, because the object may have been created
+anyway. Every create of this domain handles AlreadyExists (it reads the object and checks it is its
+own), so here a create is repeated after a transient 5xx too.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,7 +23,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors im
     K8sAlreadyExistsError,
     K8sConflictError,
 )
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.retry import backoff_delay
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.retry import backoff_delay, call_with_retries
 
 DEFAULT_ATTEMPTS = 8
 
@@ -39,8 +43,8 @@ def retry_conflicts(fn, attempts=DEFAULT_ATTEMPTS, sleep=time.sleep):
     raise AssertionError("unreachable")
 
 
-class ConflictRetryingClient(object):
-    """Same interface as K8sClient; safe verbs retried on 409 Conflict, everything else passed through."""
+class RetryingClient(object):
+    """Same interface as K8sClient; safe verbs retried on 409 Conflict, creates also on 5xx."""
 
     def __init__(self, client, attempts=DEFAULT_ATTEMPTS, sleep=time.sleep):
         self._client = client
@@ -60,7 +64,7 @@ class ConflictRetryingClient(object):
         return self._retry(lambda: self._client.list(*args, **kwargs))
 
     def create(self, *args, **kwargs):
-        return self._retry(lambda: self._client.create(*args, **kwargs))
+        return self._retry(lambda: call_with_retries(lambda: self._client.create(*args, **kwargs), sleep=self._sleep))
 
     def patch(self, *args, **kwargs):
         body = args[4] if len(args) > 4 else kwargs.get("body")
