@@ -249,3 +249,21 @@ spec:
     assert "role.rbac.authorization.k8s.io/reader unchanged" in again
     job = get_json(api_cluster, "job", "once", "-n", "default")
     assert job["spec"]["backoffLimit"] == 6 and job["metadata"]["generation"] == 1
+
+
+def test_every_served_crd_version_is_one_object_seen_through_each(api_cluster):
+    from conftest import FIXTURES
+    # The multicluster.x-k8s.io CRDs serve v1alpha1 and v1beta1 (storage).
+    api_cluster.kubectl("apply", "-f", str(FIXTURES / "mcs-api-crds"))
+    api_cluster.kubectl("wait", "--for=condition=Established", "crd/serviceexports.multicluster.x-k8s.io")
+    export = "apiVersion: multicluster.x-k8s.io/v1alpha1\nkind: ServiceExport\nmetadata: {name: web, namespace: default}\n"
+    assert "serviceexport.multicluster.x-k8s.io/web created" in api_cluster.kubectl(
+        "apply", "-f", "-", stdin=export).stdout
+    alpha = get_json(api_cluster, "serviceexports.v1alpha1.multicluster.x-k8s.io", "web", "-n", "default")
+    beta = get_json(api_cluster, "serviceexports.v1beta1.multicluster.x-k8s.io", "web", "-n", "default")
+    assert alpha["apiVersion"] == "multicluster.x-k8s.io/v1alpha1"
+    assert beta["apiVersion"] == "multicluster.x-k8s.io/v1beta1"
+    assert alpha["metadata"]["uid"] == beta["metadata"]["uid"]
+    groups = json.loads(api_cluster.kubectl("get", "--raw", "/apis/multicluster.x-k8s.io").stdout)
+    assert [v["version"] for v in groups["versions"]] == ["v1beta1", "v1alpha1"]
+    assert groups["preferredVersion"]["version"] == "v1beta1"

@@ -281,7 +281,7 @@ class Api:
         if rt.extra.get("view_of"):
             view = self._view(rt)
             return view.to_view(self.create(rt.extra["view_of"], view.to_storage(obj), namespace, dry_run,
-                                            field_manager, None, _operation, _applied_paths))
+                                            field_manager, validation_hook, _operation, _applied_paths))
         meta = _meta(obj)
         if rt.namespaced:
             body_ns = meta.get("namespace")
@@ -344,7 +344,8 @@ class Api:
         if rt.extra.get("view_of"):
             view = self._view(rt)
             return view.to_view(self.update(rt.extra["view_of"], view.to_storage(obj), subresource, dry_run,
-                                            field_manager, namespace, name, None, _operation, _applied_paths))
+                                            field_manager, namespace, name, validation_hook, _operation,
+                                            _applied_paths))
         meta = _meta(obj)
         if rt.namespaced:
             body_ns = meta.get("namespace")
@@ -668,28 +669,13 @@ class Api:
 
     @staticmethod
     def _view(rt: ResourceType):
-        from .strategies import events_view
-
-        class View:
-            @staticmethod
-            def to_view(obj: dict) -> dict:
-                return events_view.to_events_v1(obj)
-
-            @staticmethod
-            def to_view_item(obj: dict) -> dict:
-                out = events_view.to_events_v1(obj)
-                out.pop("kind", None)
-                out.pop("apiVersion", None)
-                return out
-
-            @staticmethod
-            def to_storage(obj: dict) -> dict:
-                return events_view.to_core(obj)
-
-            @staticmethod
-            def field_selector(sel):
-                return events_view.core_field_selector(sel) if isinstance(sel, str) else sel
-        return View
+        """The conversion of a type served from another type's storage: events.k8s.io Events, or a
+        CRD version other than the storage version (extra["view"])."""
+        view = rt.extra.get("view")
+        if view is None:
+            from .strategies.events_view import EventsView
+            view = EventsView
+        return view
 
     @staticmethod
     def _delete_status(rt: ResourceType, obj: dict) -> dict:

@@ -41,10 +41,13 @@ def document_hash(path: str) -> str:
     return hashlib.sha512(documents()[path]).hexdigest().upper()
 
 
-def _strip(node):
-    """Drop descriptions: they are most of the bytes and nothing but `explain` needs them."""
+def _strip(node, field_names: bool = False):
+    """Drop descriptions: they are most of the bytes and nothing but `explain` needs them. Inside
+    "properties" the keys are field names (JSONSchemaProps has a field called description)."""
     if isinstance(node, dict):
-        return {k: _strip(v) for k, v in node.items() if k != "description"}
+        if field_names:
+            return {k: _strip(v) for k, v in node.items()}
+        return {k: _strip(v, k == "properties") for k, v in node.items() if k != "description"}
     if isinstance(node, list):
         return [_strip(v) for v in node]
     return node

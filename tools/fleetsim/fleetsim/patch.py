@@ -28,7 +28,8 @@ def schema_root(rt) -> Node | None:
 def _child(node: Node | None, key: str) -> Node | None:
     if node is None:
         return None
-    if key == "metadata" and not node.properties.get("metadata"):
+    if key == "metadata" and not node.is_map and not node.properties.get("metadata"):
+        # A custom resource schema rarely declares metadata: it is an ObjectMeta all the same.
         return openapi.root_for("v1", "ObjectMeta") or _object_meta()
     return node.field(key)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
@@ -156,10 +157,24 @@ GROUP_ORDER = [
 ]
 
 
+def version_priority(version: str) -> tuple:
+    """Kubernetes' version ordering (v2 > v1 > v1beta2 > v1beta1 > v1alpha1 > anything else)."""
+    m = re.match(r"^v(\d+)(?:(alpha|beta)(\d+))?$", version)
+    if not m:
+        return (0, 0, 0, version)
+    major, stage, minor = int(m.group(1)), m.group(2), int(m.group(3) or 0)
+    rank = {"alpha": 1, "beta": 2, None: 3}[stage]
+    return (1, rank, major, minor) if rank != 3 else (1, 3, major, 0)
+
+
 class ResourceRegistry:
-    """The resource types one cluster serves. CRDs add and remove entries at run time."""
+    """The resource types one cluster serves. CRDs add and remove entries at run time.
+
+    A resource name ("widgets.example.com") has one primary type (its storage version); further
+    served versions of a CRD are views of it (extra["view_of"] == name) found by group/version."""
 
     def __init__(self, types: list[ResourceType] | None = None):
+        self._types: list[ResourceType] = []
         self._by_name: dict[str, ResourceType] = {}
         self._by_gvr: dict[tuple[str, str, str], ResourceType] = {}
         self._by_gvk: dict[tuple[str, str], ResourceType] = {}
@@ -168,21 +183,28 @@ class ResourceRegistry:
             self.add(rt)
 
     def add(self, rt: ResourceType) -> None:
-        self._by_name[rt.name] = rt
+        self._types = [t for t in self._types if (t.group, t.version, t.plural) != (rt.group, rt.version, rt.plural)]
+        self._types.append(rt)
+        if rt.extra.get("view_of") != rt.name:
+            self._by_name[rt.name] = rt
         self._by_gvr[(rt.group, rt.version, rt.plural)] = rt
         self._by_gvk[(rt.api_version, rt.kind)] = rt
         for fn in list(self._listeners):
             fn("added", rt)
 
     def remove(self, name: str) -> ResourceType | None:
-        rt = self._by_name.pop(name, None)
-        if rt is not None:
-            self._by_gvr.pop((rt.group, rt.version, rt.plural), None)
+        """Forget every version of a resource; returns its primary type."""
+        primary = self._by_name.pop(name, None)
+        gone = [t for t in self._types if t.name == name]
+        self._types = [t for t in self._types if t.name != name]
+        for rt in gone:
+            if self._by_gvr.get((rt.group, rt.version, rt.plural)) is rt:
+                self._by_gvr.pop((rt.group, rt.version, rt.plural), None)
             if self._by_gvk.get((rt.api_version, rt.kind)) is rt:
                 self._by_gvk.pop((rt.api_version, rt.kind), None)
             for fn in list(self._listeners):
                 fn("removed", rt)
-        return rt
+        return primary
 
     def on_change(self, fn) -> None:
         """fn(action, resource_type) after a type is added or removed (discovery caches use it)."""
@@ -202,19 +224,23 @@ class ResourceRegistry:
         return self._by_gvk.get((api_version, kind))
 
     def all(self) -> list[ResourceType]:
-        return list(self._by_name.values())
+        """Every served type, every version."""
+        return list(self._types)
 
     def group_versions(self) -> dict[str, list[str]]:
-        """{group: [versions]} for every non-core group, in the real server's group order."""
+        """{group: [versions, preferred first]} for every non-core group, in the real server's order."""
         out: dict[str, list[str]] = {}
-        for rt in self._by_name.values():
+        for rt in self._types:
             if rt.group:
                 versions = out.setdefault(rt.group, [])
                 if rt.version not in versions:
                     versions.append(rt.version)
+        for versions in out.values():
+            versions.sort(key=version_priority, reverse=True)
         order = {g: i for i, g in enumerate(GROUP_ORDER)}
-        return dict(sorted(out.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0] if kv[0] not in order else "")))
+        return dict(sorted(out.items(), key=lambda kv: (order.get(kv[0], len(order)),
+                                                        kv[0] if kv[0] not in order else "")))
 
     def in_group_version(self, group: str, version: str) -> list[ResourceType]:
-        return sorted((rt for rt in self._by_name.values() if rt.group == group and rt.version == version),
+        return sorted((rt for rt in self._types if rt.group == group and rt.version == version),
                       key=lambda rt: rt.plural)

@@ -14,7 +14,8 @@ def unknown_fields(obj: dict, node: Node | None) -> list[str]:
         if n is None:
             return
         if isinstance(value, dict):
-            if n.preserves_unknown and not n.properties:
+            if not n.properties and not n.is_map:
+                # No declared fields (JSONSchemaPropsOrArray, RawExtension, preserved objects): any.
                 return
             props = n.properties
             add = n.is_map

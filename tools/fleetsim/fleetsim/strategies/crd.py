@@ -14,8 +14,8 @@ from .base import Strategy, validate_dns_subdomain
 CRD_RESOURCE = "customresourcedefinitions.apiextensions.k8s.io"
 
 
-def served_version(crd: dict) -> dict | None:
-    """The storage version if served, else the first served one (what fleetsim serves)."""
+def storage_version(crd: dict) -> dict | None:
+    """The storage version if served, else the first served one (what fleetsim stores)."""
     versions = (crd.get("spec") or {}).get("versions") or []
     served = [v for v in versions if v.get("served")]
     for v in served:
@@ -24,20 +24,40 @@ def served_version(crd: dict) -> dict | None:
     return served[0] if served else None
 
 
-def resource_type_for(crd: dict) -> ResourceType | None:
+class ApiVersionView:
+    """A served CRD version other than the storage one: conversion strategy None, i.e. the same
+    object with the other apiVersion."""
+
+    def __init__(self, storage_api_version: str, api_version: str):
+        self.storage_api_version = storage_api_version
+        self.api_version = api_version
+
+    def to_view(self, obj: dict) -> dict:
+        return {**obj, "apiVersion": self.api_version} if "apiVersion" in obj else dict(obj)
+
+    @staticmethod
+    def to_view_item(obj: dict) -> dict:
+        return obj
+
+    def to_storage(self, obj: dict) -> dict:
+        return {**obj, "apiVersion": self.storage_api_version}
+
+    @staticmethod
+    def field_selector(selector):
+        return selector
+
+
+def _version_type(crd: dict, version: dict) -> ResourceType:
     spec = crd.get("spec") or {}
     names = spec.get("names") or {}
-    version = served_version(crd)
-    if version is None:
-        return None
     subs = version.get("subresources") or {}
-    sub = tuple(s for s in ("scale", "status") if s in subs)
     scale = subs.get("scale")
     rt = ResourceType(
         group=spec["group"], version=version["name"], plural=names["plural"],
         singular=names.get("singular") or names["kind"].lower(), kind=names["kind"],
         namespaced=spec.get("scope") == "Namespaced", short_names=tuple(names.get("shortNames") or ()),
-        categories=tuple(names.get("categories") or ()), verbs=CRD_VERBS, subresources=sub,
+        categories=tuple(names.get("categories") or ()), verbs=CRD_VERBS,
+        subresources=tuple(s for s in ("scale", "status") if s in subs),
         schema=(version.get("schema") or {}).get("openAPIV3Schema"),
         scale_paths={"spec": scale.get("specReplicasPath", ".spec.replicas"),
                      "status": scale.get("statusReplicasPath", ".status.replicas"),
@@ -46,6 +66,27 @@ def resource_type_for(crd: dict) -> ResourceType | None:
     rt.extra["crd_name"] = crd["metadata"]["name"]
     rt.extra["printer_columns"] = version.get("additionalPrinterColumns") or []
     return rt
+
+
+def resource_type_for(crd: dict) -> ResourceType | None:
+    """The type of the storage version (where the objects live)."""
+    version = storage_version(crd)
+    return _version_type(crd, version) if version is not None else None
+
+
+def resource_types_for(crd: dict) -> list[ResourceType]:
+    """Every served version: the storage one first, the others as views of it."""
+    primary = resource_type_for(crd)
+    if primary is None:
+        return []
+    out = [primary]
+    for version in (crd.get("spec") or {}).get("versions") or []:
+        if version.get("served") and version.get("name") != primary.version:
+            rt = _version_type(crd, version)
+            rt.extra["view_of"] = primary.name
+            rt.extra["view"] = ApiVersionView(primary.api_version, rt.api_version)
+            out.append(rt)
+    return out
 
 
 class CRDStrategy(Strategy):
@@ -120,13 +161,17 @@ class CRDStrategy(Strategy):
             return
         if obj["metadata"].get("deletionTimestamp"):
             return
-        rt = resource_type_for(obj)
-        if rt is None:
+        types = resource_types_for(obj)
+        if not types:
             return
+        rt = types[0]
         existing = ctx.registry.find(rt.name)
         if existing is not None and existing.is_crd and existing.extra.get("crd_name") != obj["metadata"]["name"]:
             return
-        ctx.registry.add(rt)
+        if existing is not None:
+            ctx.registry.remove(rt.name)
+        for t in types:
+            ctx.registry.add(t)
         status = obj.get("status") or {}
         names = (obj.get("spec") or {}).get("names") or {}
         accepted = {k: names[k] for k in ("plural", "singular", "shortNames", "kind", "listKind", "categories")

@@ -47,3 +47,26 @@ def core_field_selector(selector: str | None) -> str | None:
                 part = old + part[len(new):]
         parts.append(part)
     return ",".join(parts)
+
+
+class EventsView:
+    """How the Api serves events.k8s.io/v1 from the core storage (see Api._view)."""
+
+    @staticmethod
+    def to_view(obj: dict) -> dict:
+        return to_events_v1(obj)
+
+    @staticmethod
+    def to_view_item(obj: dict) -> dict:
+        out = to_events_v1(obj)
+        out.pop("kind", None)
+        out.pop("apiVersion", None)
+        return out
+
+    @staticmethod
+    def to_storage(obj: dict) -> dict:
+        return to_core(obj)
+
+    @staticmethod
+    def field_selector(selector):
+        return core_field_selector(selector) if isinstance(selector, str) else selector
