@@ -49,8 +49,9 @@ def prune(value, schema: dict | None, path: str = "", unknown: list | None = Non
         if props is None and add is None and (_preserves(schema) or schema.get("type") != "object"):
             return value
         out = {}
+        embedded = path == "" or schema.get("x-kubernetes-embedded-resource")
         for k, v in value.items():
-            if path == "" and k in ("apiVersion", "kind", "metadata"):
+            if embedded and k in ("apiVersion", "kind", "metadata"):
                 out[k] = v
             elif props is not None and k in props:
                 out[k] = prune(v, props[k], f"{path}.{k}" if path else k, unknown)
