@@ -321,3 +321,37 @@ async def test_min_ready_seconds_delays_availability(sim):
     # Both pods were ready while none counted as available yet.
     assert (2, 0, ["False"]) in seen
     assert [c["reason"] for c in d["status"]["conditions"] if c["type"] == "Available"] == ["MinimumReplicasAvailable"]
+
+
+@pytest.mark.asyncio
+async def test_same_steps_as_the_recording_end_in_the_recorded_status(sim):
+    """deploy_rolling_update_status_sequence.jsonl was recorded while a 3-replica Deployment was
+    scaled to 4 and then given a new image; the same steps here end in the same status."""
+    import json
+    import pathlib
+    lines = (pathlib.Path(__file__).parent / "fixtures" / "real" /
+             "deploy_rolling_update_status_sequence.jsonl").read_text().splitlines()
+    real = [json.loads(line) for line in lines if line.strip()]
+    allowed_fields = {k for r in real for k in r["status"]} | {"conditions", "unavailableReplicas"}
+    sim.api.create("deployments.apps", deployment("web", replicas=3))
+    await sim.wait_for(deployment_available(sim, "shop", "web"))
+    sim.api.patch("deployments.apps", "shop", "web", {"spec": {"replicas": 4}}, "merge")
+    await sim.wait_for(deployment_available(sim, "shop", "web"))
+    fields_seen = set()
+
+    def record(event_type, rt, obj, old):
+        if rt.name == "deployments.apps":
+            fields_seen.update(obj.get("status") or {})
+    unsubscribe = sim.api.subscribe(record)
+    sim.api.patch("deployments.apps", "shop", "web",
+                  {"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "example/web:1.1"}]}}}},
+                  "strategic")
+    d = await sim.wait_for(deployment_available(sim, "shop", "web"))
+    await sim.clock.sleep(3)  # old pods finish terminating
+    unsubscribe()
+    d = sim.get("deployments.apps", "shop", "web")
+    status = {k: v for k, v in d["status"].items() if k != "conditions"}
+    assert d["metadata"]["generation"] == real[-1]["gen"]
+    assert status == real[-1]["status"]
+    assert [[c["type"], c["status"], c["reason"]] for c in d["status"]["conditions"]] == real[-1]["conds"]
+    assert fields_seen <= allowed_fields
