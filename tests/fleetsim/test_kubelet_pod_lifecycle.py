@@ -231,6 +231,7 @@ async def test_crashing_pod_that_never_restarts_ends_failed(sim):
     cs = p["status"]["containerStatuses"][0]
     assert cs["restartCount"] == 0 and cs["state"]["terminated"]["exitCode"] == 1
     assert cs["state"]["terminated"]["reason"] == "Error"
+    assert (condition(p, "Ready")["status"], condition(p, "Ready")["reason"]) == ("False", "PodFailed")
     await sim.clock.sleep(15)
     assert sim.get("pods", "shop", "once")["status"]["containerStatuses"][0]["restartCount"] == 0
 

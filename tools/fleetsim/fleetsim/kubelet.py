@@ -421,9 +421,14 @@ class Kubelet:
             cond["message"] = message
         run.conditions[cond_type] = cond
 
-    def _readiness_conditions(self, run: PodRun) -> None:
+    def _readiness_conditions(self, run: PodRun, phase: str | None = None) -> None:
         unready = [c.name for c in run.containers if not c.ready]
-        if unready:
+        if phase in ("Succeeded", "Failed"):
+            # A finished pod is not ready, whatever its containers last reported.
+            reason = "PodCompleted" if phase == "Succeeded" else "PodFailed"
+            self._cond(run, "Ready", "False", reason)
+            self._cond(run, "ContainersReady", "False", reason)
+        elif unready:
             message = f"containers with unready status: [{' '.join(unready)}]"
             self._cond(run, "Ready", "False", "ContainersNotReady", message)
             self._cond(run, "ContainersReady", "False", "ContainersNotReady", message)
@@ -436,10 +441,10 @@ class Kubelet:
         if pod is None or pod["metadata"].get("uid") != run.uid:
             return
         old_status = pod.get("status") or {}
-        self._readiness_conditions(run)
         if phase is None:
             phase = "Running" if any("running" in c.state or c.restart_count or "terminated" in c.last_state
                                       for c in run.containers) and run.ip else "Pending"
+        self._readiness_conditions(run, phase)
         status: dict = {"phase": phase}
         status["conditions"] = [run.conditions[t] for t in ("PodReadyToStartContainers", "Initialized", "Ready",
                                                            "ContainersReady", "PodScheduled") if t in run.conditions]
