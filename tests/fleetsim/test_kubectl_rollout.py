@@ -173,3 +173,15 @@ def test_daemonset_rollout_history_and_undo(kubectl, tmp_path):
                      "jsonpath={range .items[*]}{.metadata.deletionTimestamp}/{.spec.containers[0].image} {end}").stdout
     live = [i.split("/", 1)[1] for i in images.split() if i.startswith("/")]
     assert live == ["example/agent:1"] * len(nodes)
+
+
+def test_cascading_deletes_through_kubectl(kubectl):
+    kubectl("apply", "-f", str(kubectl.manifest))
+    kubectl("-n", "shop", "rollout", "status", "deployment/web", "--timeout=60s")
+    out = kubectl("-n", "shop", "delete", "deployment", "web", "--cascade=foreground", "--timeout=60s").stdout
+    assert 'deployment.apps "web" deleted' in out
+    # Foreground: the Deployment is gone only once its ReplicaSet (and that one's pods) are gone.
+    assert kubectl("-n", "shop", "get", "rs,pods", "--no-headers", "-o", "name").stdout.strip() == ""
+    assert 'namespace "shop" deleted' in kubectl("delete", "namespace", "shop", "--timeout=60s").stdout
+    proc = kubectl("get", "namespace", "shop", check=False)
+    assert proc.returncode != 0 and 'namespaces "shop" not found' in proc.stderr
