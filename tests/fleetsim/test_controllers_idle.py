@@ -49,3 +49,20 @@ async def test_stop_unsubscribes_and_cancels_timers():
     await sim.clock.sleep(40)
     assert sim.items("replicasets.apps", "shop", app="other") == []
     assert sim.cluster.store.resource_version == rv + 1
+
+
+@pytest.mark.asyncio
+async def test_writes_from_another_thread_still_reach_the_controllers():
+    import asyncio
+    import threading
+    sim = await SimCluster().start()
+    try:
+        sim.namespace("shop")
+        # The Api is synchronous: a test thread may call it while the cluster's loop runs.
+        thread = threading.Thread(target=lambda: sim.api.create("deployments.apps", deployment("web", replicas=2)))
+        thread.start()
+        while thread.is_alive():
+            await asyncio.sleep(0.01)
+        await sim.wait_for(deployment_available(sim, "shop", "web"), what="deployment created off-loop rolled out")
+    finally:
+        sim.stop()

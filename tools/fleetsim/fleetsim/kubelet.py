@@ -185,9 +185,11 @@ class Kubelet:
         self._pending: dict[tuple[str, str], None] = {}
         self._drain_scheduled = False
         self._stopped = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         for node in self.nodes.values():
             self._register(node)
         self._unsubscribe = self.api.subscribe(self._on_change)
@@ -318,10 +320,18 @@ class Kubelet:
             self._enqueue(meta["namespace"], meta["name"])
 
     def _enqueue(self, namespace: str, name: str) -> None:
+        try:
+            on_loop = asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            on_loop = False
+        if not on_loop:
+            # A write made from another thread: continue on the cluster's loop.
+            self._loop.call_soon_threadsafe(self._enqueue, namespace, name)
+            return
         self._pending[(namespace, name)] = None
         if not self._drain_scheduled:
             self._drain_scheduled = True
-            asyncio.get_running_loop().call_soon(self._drain)
+            self._loop.call_soon(self._drain)
 
     def _drain(self) -> None:
         self._drain_scheduled = False

@@ -33,14 +33,25 @@ class WorkQueue:
         self._failures: dict[Hashable, int] = {}
         self._drain_scheduled = False
         self._stopped = False
+        self._loop = asyncio.get_running_loop()
+
+    def _on_loop(self) -> bool:
+        try:
+            return asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            return False
 
     def add(self, key: Hashable) -> None:
         if self._stopped:
             return
+        if not self._on_loop():
+            # A write made from another thread: hand the key to the cluster's loop.
+            self._loop.call_soon_threadsafe(self.add, key)
+            return
         self._pending[key] = None
         if not self._drain_scheduled:
             self._drain_scheduled = True
-            asyncio.get_running_loop().call_soon(self._drain)
+            self._loop.call_soon(self._drain)
 
     def add_after(self, key: Hashable, seconds: float) -> None:
         """Process key again after `seconds` of simulated time (keeps the earliest pending timer)."""
@@ -48,6 +59,9 @@ class WorkQueue:
             return
         if seconds <= 0:
             self.add(key)
+            return
+        if not self._on_loop():
+            self._loop.call_soon_threadsafe(self.add_after, key, seconds)
             return
         due = self._clock.monotonic() + seconds
         existing = self._timers.get(key)
@@ -83,7 +97,7 @@ class WorkQueue:
                 level = logging.DEBUG if isinstance(exc, ApiError) and exc.code in (404, 409) else logging.WARNING
                 log.log(level, "%s: sync %s failed (retry in %.3fs): %s", self.name, key, delay, exc,
                         exc_info=level == logging.WARNING)
-                asyncio.get_running_loop().call_later(delay, self.add, key)
+                self._loop.call_later(delay, self.add, key)
                 continue
             self._failures.pop(key, None)
             if requeue_after is not None:
@@ -92,7 +106,7 @@ class WorkQueue:
                 self._forget_timer(key)
         if self._pending and not self._drain_scheduled:
             self._drain_scheduled = True
-            asyncio.get_running_loop().call_soon(self._drain)
+            self._loop.call_soon(self._drain)
 
     def __len__(self) -> int:
         return len(self._pending)
