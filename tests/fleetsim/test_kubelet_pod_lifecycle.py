@@ -256,3 +256,13 @@ async def test_host_network_pod_uses_the_node_address(sim):
     sim.api.create("pods", pod("hostnet", {"fleetsim.io/ready-after": "1s"}, hostNetwork=True))
     p = await sim.wait_for(lambda: is_ready(sim, "hostnet"))
     assert p["status"]["podIP"] == p["status"]["hostIP"]
+
+
+@pytest.mark.asyncio
+async def test_a_bad_fleetsim_annotation_is_reported_on_the_pod(sim):
+    sim.api.create("pods", pod("typo", {"fleetsim.io/ready-after": "soon"}))
+    await sim.wait_for(lambda: is_ready(sim, "typo"), what="pod ready with the default delay")
+    [event] = sim.events("shop", "typo", "InvalidAnnotation")
+    assert event["type"] == "Warning"
+    assert event["message"] == ("annotation fleetsim.io/ready-after: invalid duration 'soon': use a number with a unit, "
+                                "like 500ms, 5s, 1m30s; using the fleet's pod ready delay instead")

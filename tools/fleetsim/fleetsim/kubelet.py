@@ -396,28 +396,37 @@ class Kubelet:
             behaviour = "crash-loop"
         elif _truthy(ann.get(ANNOTATION_NEVER_READY, "")):
             behaviour = "never-ready"
-        ready_after = None
-        if ann.get(ANNOTATION_READY_AFTER):
-            try:
-                ready_after = parse_duration(ann[ANNOTATION_READY_AFTER])
-            except ValueError as exc:
-                log.warning("pod %s/%s: annotation %s: %s; using the fleet default", meta.get("namespace"),
-                            meta.get("name"), ANNOTATION_READY_AFTER, exc)
+        problems: list[str] = []
+        ready_after = self._duration_annotation(ann, ANNOTATION_READY_AFTER, problems, "the fleet's pod ready delay")
         if ready_after is None:
             ready_after = max(0.0, self.ready_delay + self.rng.uniform(-self.ready_jitter, self.ready_jitter))
-        shutdown = DEFAULT_SHUTDOWN_S
-        if ann.get(ANNOTATION_SHUTDOWN_AFTER):
-            try:
-                shutdown = parse_duration(ann[ANNOTATION_SHUTDOWN_AFTER])
-            except ValueError as exc:
-                log.warning("pod %s/%s: annotation %s: %s", meta.get("namespace"), meta.get("name"),
-                            ANNOTATION_SHUTDOWN_AFTER, exc)
+        shutdown = self._duration_annotation(ann, ANNOTATION_SHUTDOWN_AFTER, problems,
+                                             f"{format_go_duration(DEFAULT_SHUTDOWN_S)}")
+        if shutdown is None:
+            shutdown = DEFAULT_SHUTDOWN_S
+        for problem in problems:
+            # Visible in `kubectl describe pod` and `kubectl get events`, not only in a log.
+            self.recorder.event(pod, "Warning", "InvalidAnnotation", problem, component=COMPONENT, host=node.name)
         return PodRun(namespace=meta["namespace"], name=meta["name"], uid=meta["uid"], node=node,
                       containers=containers,
                       init_containers=[(c["name"], c.get("image") or "") for c in spec.get("initContainers") or []],
                       ready_after=ready_after, behaviour=behaviour, shutdown_after=shutdown,
                       restart_policy=spec.get("restartPolicy") or "Always",
                       host_network=bool(spec.get("hostNetwork")))
+
+    @staticmethod
+    def _duration_annotation(ann: dict, key: str, problems: list[str], fallback: str) -> float | None:
+        raw = ann.get(key)
+        if raw is None:
+            return None
+        try:
+            value = parse_duration(raw)
+            if value < 0:
+                raise ValueError(f"invalid duration {raw!r}: must not be negative")
+            return value
+        except ValueError as exc:
+            problems.append(f"annotation {key}: {exc}; using {fallback} instead")
+            return None
 
     # condition helpers
     def _cond(self, run: PodRun, cond_type: str, status: str, reason: str | None = None,
