@@ -11,7 +11,6 @@ import ipaddress
 
 from ..clock import parse_time, format_time
 from ..errors import ApiError
-from ..selectors import label_selector_matches
 from . import podutil
 from .base import Controller, deep, obj_key
 
