@@ -20,6 +20,9 @@ description:
     M(progressive.delivery.canary) refuses it until forced.
   - If the stable cannot become Ready, the canary is left serving and the module fails with the pods' reason;
     capacity never drops. The app's release lock is released at the end.
+  - After M(progressive.delivery.release_finish) with I(keep_stable=true), naming the finished I(version) rolls
+    that release back through the fast-rollback window - the retired old stable back to N and Ready first, then
+    the finished version rejected and deleted. Without I(version) a finished release is never undone.
   - Idempotent - when nothing is in progress it reports C(changed=false).
 extends_documentation_fragment:
   - progressive.delivery.k8s_auth
@@ -42,7 +45,9 @@ options:
     type: str
     default: version
   version:
-    description: Version being rolled back; a release of another version is left alone.
+    description:
+      - Version being rolled back; a release of another version is left alone.
+      - Required to roll back a release that already finished (through the window I(keep_stable) kept open).
     type: str
   reason:
     description: Why (for example the failed gate's message); recorded on the reject list and as last-verdict.

@@ -84,3 +84,17 @@ def test_a_never_ready_canary_fails_at_its_progress_deadline_with_the_probe_mess
         rf.run("release_rollback", reason=failed["msg"][:200], **APP)
         assert rf.replicas("web") == (N,) and rf.deployment("web-2") is None
     assert watcher.report.violations == [], watcher.report.describe()
+
+
+def test_a_finished_release_rolls_back_through_the_kept_stable(rf):
+    with CapacityWatcher.in_process(rf.fleet, CLUSTER, "default", "web", floor=N) as watcher:
+        rf.run("canary", version="2", image="registry.example.com/web:2", **APP)
+        rf.run("release_finish", version="2", keep_stable=True, **APP)
+        assert rf.replicas("web", "web-2") == (0, N)
+        rolled = rf.run("release_rollback", version="2", reason="errors after finish", **APP)
+        assert rolled["changed"] is True, rolled
+        assert rf.replicas("web") == (N,) and rf.deployment("web-2") is None
+        info = rf.run("release_info", namespace="default", app="web")
+        assert info["stable"]["name"] == "web" and info["stable"]["ready_replicas"] == N
+        assert "2" in info["rejected_versions"]
+    assert watcher.report.violations == [], watcher.report.describe()

@@ -5,7 +5,8 @@
 
 An app is the set of Deployments whose pod template carries <app_label>=<app>. The canary is marked
 by the role annotation this collection writes; a former stable kept at 0 replicas after finish is
-marked retired; every other Deployment of the app is a stable candidate.
+marked retired; a finished version being rolled back (phase RollingBack) is leaving; every other
+Deployment of the app is a stable candidate.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -36,7 +37,10 @@ class AppView(object):
         self.deployments = sorted(deployments, key=name_of)
         self.canaries = [d for d in self.deployments if role_of(d) == st.ROLE_CANARY]
         self.retired = [d for d in self.deployments if role_of(d) == st.ROLE_RETIRED]
-        self.stable_candidates = [d for d in self.deployments if role_of(d) not in (st.ROLE_CANARY, st.ROLE_RETIRED)]
+        others = [d for d in self.deployments if role_of(d) not in (st.ROLE_CANARY, st.ROLE_RETIRED)]
+        # A finished version being rolled back through the fast-rollback window is on its way out.
+        self.leaving = [d for d in others if st.ReleaseState.of(d).phase == st.ROLLING_BACK]
+        self.stable_candidates = [d for d in others if d not in self.leaving]
 
     def version_of(self, deployment):
         return template_labels(deployment).get(self.ref.version_label)

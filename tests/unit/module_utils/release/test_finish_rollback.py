@@ -157,3 +157,28 @@ def test_finish_without_a_release_is_a_no_op_but_an_unknown_version_fails(cluste
     assert finish.finish_release(make_ctx())["changed"] is False
     with pytest.raises(ReleaseError, match="no canary release in progress"):
         finish.finish_release(make_ctx(), version="9")
+
+
+def test_a_finished_release_rolls_back_through_the_fast_rollback_window(midway, make_ctx):
+    finish.finish_release(make_ctx(), keep_stable=True)
+    assert rollback.rollback_release(make_ctx())["changed"] is False  # never by accident: name the version
+    mark = len(midway.calls)
+    result = rollback.rollback_release(make_ctx(), version="2", reason="errors after finish")
+    assert order_of(midway, mark) == [("scale", "web", 4), ("delete", "Deployment", "web-2")]
+    restored = midway.obj("Deployment", "web")
+    assert restored["metadata"]["annotations"][st.ROLE] == st.ROLE_STABLE
+    assert st.RETIRED_AT not in restored["metadata"]["annotations"]
+    assert "2" in result["rejected_versions"]
+    view = info.describe_app(make_ctx())
+    assert view["stable"]["name"] == "web" and view["retired"] == [] and view["problems"] == []
+
+
+def test_an_interrupted_window_rollback_completes_on_rerun(midway, make_ctx):
+    finish.finish_release(make_ctx(), keep_stable=True)
+    midway.conflicts = {"delete": 100}  # dies when removing the finished version
+    with pytest.raises(K8sConflictError):
+        rollback.rollback_release(make_ctx(), version="2")
+    midway.conflicts = {}
+    assert info.describe_app(make_ctx())["stable"]["name"] == "web"  # one stable even half-way
+    assert rollback.rollback_release(make_ctx(), version="2")["changed"] is True
+    assert midway.obj("Deployment", "web-2") is None
