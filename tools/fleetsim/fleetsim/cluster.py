@@ -73,6 +73,12 @@ class Cluster:
         self.started = False
         self._bootstrap()
 
+    def add_user(self, name: str, groups: list[str] | None = None, token: str | None = None) -> str:
+        """Register a bearer token for a (non-admin) user; RBAC objects decide what it may do."""
+        token = token or secrets.token_hex(24)
+        self.users[token] = UserInfo(name, list(groups or []) + ["system:authenticated"])
+        return token
+
     @property
     def url(self) -> str:
         # HTTPS: Kubernetes clients only send bearer tokens over TLS.
@@ -94,6 +100,9 @@ class Cluster:
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.api.create("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
                             field_manager="kube-apiserver")
+        from .apiserver.authz import bootstrap_policy
+        for resource, obj in bootstrap_policy():
+            self.api.create(resource, obj, field_manager="kube-apiserver")
         self.api.create("services", {
             "apiVersion": "v1", "kind": "Service",
             "metadata": {"name": "kubernetes", "namespace": "default",

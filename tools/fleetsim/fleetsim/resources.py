@@ -139,6 +139,10 @@ def builtin_types() -> list[ResourceType]:
         # apiextensions.k8s.io/v1
         _rt("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", False,
             ["crd", "crds"], ["api-extensions"], sub=("status",)),
+        # authentication.k8s.io/v1 and authorization.k8s.io/v1: reviews answered, never stored
+        _rt("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", False, verbs=("create",)),
+        _rt("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", False,
+            verbs=("create",)),
         # scheduling.k8s.io/v1
         _rt("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", False, ["pc"]),
         # coordination.k8s.io/v1

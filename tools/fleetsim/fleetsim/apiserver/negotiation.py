@@ -9,6 +9,8 @@ from aiohttp import web
 from ..errors import ApiError
 
 JSON = "application/json"
+# The authenticated user of a request (a cluster.UserInfo), set by the authn middleware.
+USER_KEY = web.RequestKey("user", object)
 AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
 

@@ -12,8 +12,8 @@ from aiohttp import web
 
 from .. import errors
 from ..errors import ApiError
-from . import fieldvalidation
-from .negotiation import json_response, wants_table
+from . import authz, fieldvalidation
+from .negotiation import USER_KEY, json_response, wants_table
 from .table import to_table
 
 log = logging.getLogger("fleetsim.apiserver")
@@ -24,6 +24,48 @@ PATCH_TYPES = {
     "application/strategic-merge-patch+json": "strategic",
     "application/apply-patch+yaml": "apply",
 }
+
+
+def _verb(method: str, target, request: web.Request) -> str | None:
+    """The authorization verb of a request, as the real request-info resolver names it."""
+    if method in ("GET", "HEAD"):
+        if target.name is None:
+            return "watch" if _bool(request.query.get("watch")) else "list"
+        return "get"
+    return {"POST": "create", "PUT": "update", "PATCH": "patch",
+            "DELETE": "delete" if target.name is not None else "deletecollection"}.get(method)
+
+
+async def _self_subject_review(handler, request: web.Request, user) -> web.Response:
+    user_info = {"username": user.name, "groups": list(user.groups)} if user else {"username": "system:anonymous"}
+    if user is not None and user.uid:
+        user_info["uid"] = user.uid
+    return json_response({"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
+                          "metadata": {"creationTimestamp": None}, "status": {"userInfo": user_info}}, 201)
+
+
+async def _self_subject_access_review(handler, request: web.Request, user) -> web.Response:
+    body = await read_body(request)
+    spec = (body or {}).get("spec") or {}
+    ra, nra = spec.get("resourceAttributes"), spec.get("nonResourceAttributes")
+    if ra is None and nra is None:
+        raise ApiError(422, "Invalid", 'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: '
+                                       'spec.resourceAttributes: Invalid value: "null": exactly one of '
+                                       'nonResourceAttributes or resourceAttributes must be specified',
+                       {"group": "authorization.k8s.io", "kind": "SelfSubjectAccessReview"})
+    if ra is not None:
+        attrs = authz.Attributes(user, ra.get("verb", ""), ra.get("namespace", ""), ra.get("group", ""),
+                                 ra.get("resource", ""), ra.get("subresource", ""), ra.get("name", ""))
+    else:
+        attrs = authz.Attributes(user, nra.get("verb", ""), path=nra.get("path", ""), resource_request=False)
+    ok = authz.allowed(handler.api.store, attrs)
+    return json_response({"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
+                          "metadata": {"creationTimestamp": None}, "spec": spec,
+                          "status": {"allowed": ok}}, 201)
+
+
+REVIEWS = {"selfsubjectreviews.authentication.k8s.io": _self_subject_review,
+           "selfsubjectaccessreviews.authorization.k8s.io": _self_subject_access_review}
 
 
 class Target:
@@ -135,6 +177,19 @@ class ResourceHandler:
         target = parse_target(self.api.registry, group, version, parts)
         method = request.method
         rt = target.rt
+        verb = _verb(method, target, request)
+        if verb is not None and verb not in rt.verbs and not (target.subresource and verb in ("get", "patch",
+                                                                                                "update")):
+            raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested "
+                                                    "resource", {})
+        user = request.get(USER_KEY)
+        if user is not None and verb is not None:
+            attrs = authz.Attributes(user, verb, target.namespace or "", rt.group, rt.plural,
+                                     target.subresource or "", target.name or "")
+            if not authz.allowed(self.api.store, attrs):
+                raise authz.forbidden(attrs)
+        if rt.name in REVIEWS and method == "POST":
+            return await REVIEWS[rt.name](self, request, user)
         if method == "GET":
             if target.name is None:
                 if _bool(request.query.get("watch")):

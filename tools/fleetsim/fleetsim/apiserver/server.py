@@ -10,7 +10,8 @@ from aiohttp import web
 
 from ..errors import ApiError, unauthorized
 from . import discovery
-from .negotiation import (AGGREGATED_V2, check_acceptable, json_response, status_response,
+from . import authz
+from .negotiation import (AGGREGATED_V2, USER_KEY, check_acceptable, json_response, status_response,
                           wants_aggregated_discovery)
 from .openapi_docs import OpenApiV3
 from .rest import ResourceHandler
@@ -24,8 +25,6 @@ VERSION_INFO = {
     "buildDate": "2026-11-26T09:21:45Z", "goVersion": "go1.27.3-X:nojsonv2", "compiler": "gc",
     "platform": "linux/amd64",
 }
-# The authenticated user of a request (cluster.users value), for the authorizer to come.
-USER_KEY = web.RequestKey("user", object)
 # Paths the real server lets anyone read (system:public-info-viewer).
 PUBLIC_PATHS = ("/healthz", "/livez", "/readyz", "/version")
 
@@ -125,6 +124,10 @@ class ApiServer:
         if user is None and request.path not in PUBLIC_PATHS:
             raise unauthorized()
         request[USER_KEY] = user
+        if user is not None and not _is_resource_path(request.path):
+            attrs = authz.Attributes(user, "get", path=request.path, resource_request=False)
+            if not authz.allowed(self.cluster.api.store, attrs):
+                raise authz.forbidden(attrs)
         return await handler(request)
 
     # -- routing --------------------------------------------------------------------------------
@@ -215,6 +218,13 @@ class ApiServer:
             resp.headers["Expires"] = "Fri, 01 Jan 2100 00:00:00 GMT"
         resp.headers["Etag"] = '"' + self.openapi.doc_hash(doc_path) + '"'
         return resp
+
+
+def _is_resource_path(path: str) -> bool:
+    """Resource requests are authorized by the REST handler; the rest (discovery, OpenAPI,
+    health, version) are non-resource requests."""
+    parts = [p for p in path.split("/") if p]
+    return (len(parts) > 2 and parts[0] == "api") or (len(parts) > 3 and parts[0] == "apis")
 
 
 def _page_not_found() -> ApiError:
