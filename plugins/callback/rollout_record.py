@@ -1,0 +1,124 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: rollout_record
+type: aggregate
+short_description: Writes the rollout record (JSON) and optionally the HTML board of a run
+description:
+  - Records every result of the collection's release modules (M(progressive.delivery.canary),
+    M(progressive.delivery.scale_step), M(progressive.delivery.gate_check), M(progressive.delivery.release_finish),
+    M(progressive.delivery.release_rollback), M(progressive.delivery.release_info)) per cluster (the host the
+    task ran for) - every step with its split before and after, every gate measurement with its threshold,
+    every decision (proceed, stop, rollback, promote, freeze), durations and the run's outcome.
+  - The JSON follows docs/schemas/rollout-record.schema.json (C(schema_version) 1). It is rewritten after
+    every recorded step, so a run that is killed leaves the record of what happened until then.
+  - The fleet grid of the board lists every member cluster of the inventory (host variables C(fleet_set),
+    C(fleet_environment), C(fleet_region) of the C(progressive.delivery.fleet) inventory), touched or not.
+  - Enable it with C(callbacks_enabled = progressive.delivery.rollout_record) (or
+    E(ANSIBLE_CALLBACKS_ENABLED)); it prints nothing but the paths it wrote.
+requirements:
+  - enable in configuration
+options:
+  path:
+    description:
+      - File the record is written to. Relative paths are relative to the current directory.
+      - By default a new file per run in O(directory), named after the start time, the playbook and the run id.
+    type: path
+    env:
+      - name: PD_ROLLOUT_RECORD
+    ini:
+      - section: progressive_delivery
+        key: rollout_record
+  directory:
+    description: Directory of the default record file (when O(path) is not set).
+    type: path
+    default: rollout-records
+    env:
+      - name: PD_ROLLOUT_RECORD_DIR
+    ini:
+      - section: progressive_delivery
+        key: rollout_record_dir
+  board:
+    description: Also render the HTML board next to the record (same name, C(.html)) at the end of the run.
+    type: bool
+    default: false
+    env:
+      - name: PD_ROLLOUT_BOARD
+    ini:
+      - section: progressive_delivery
+        key: rollout_board
+"""
+
+import json
+import os
+import re
+import tempfile
+import time
+
+from ansible.plugins.callback import CallbackBase
+
+from ansible_collections.progressive.delivery.plugins.module_utils.report import board
+from ansible_collections.progressive.delivery.plugins.plugin_utils.rollout_events import RolloutEvents
+
+
+def write_atomically(path, text):
+    """Readers (the board, a watching operator) never see half a file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".rollout-", suffix=".tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    os.replace(temporary, path)
+
+
+class CallbackModule(RolloutEvents, CallbackBase):
+    """Writes the rollout record of the run."""
+
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "progressive.delivery.rollout_record"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, display=None):
+        super(CallbackModule, self).__init__(display=display)
+        self._rollout_init()
+        self.record_path = None
+
+    def _path(self):
+        if self.record_path is None:
+            path = self.get_option("path")
+            if not path:
+                run = self.recorder.record["run"]
+                playbook = re.sub(r"[^A-Za-z0-9_.-]+", "-", os.path.splitext(run["playbook"] or "adhoc")[0])
+                stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+                path = os.path.join(self.get_option("directory"), "%s-%s-%s.json" % (stamp, playbook, run["id"][:8]))
+            self.record_path = path
+        return self.record_path
+
+    def _write(self):
+        try:
+            write_atomically(self._path(), json.dumps(self.recorder.record, indent=2, sort_keys=False) + "\n")
+        except (OSError, TypeError, ValueError) as exc:
+            self._display.warning("rollout_record: cannot write %s: %s" % (self._path(), exc))
+            return False
+        return True
+
+    def on_step(self, step, events):
+        self._write()
+
+    def on_rollout_end(self, record):
+        if not record["steps"]:
+            return  # a play without any release module (a status run, a lint) leaves no record
+        if self._write():
+            self._display.display("rollout record: %s" % os.path.abspath(self._path()))
+        if self.get_option("board"):
+            html = os.path.splitext(self._path())[0] + ".html"
+            try:
+                write_atomically(html, board.render(record))
+                self._display.display("rollout board: %s" % os.path.abspath(html))
+            except OSError as exc:
+                self._display.warning("rollout_record: cannot write the board %s: %s" % (html, exc))

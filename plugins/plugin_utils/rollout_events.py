@@ -1,0 +1,170 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the visibility callbacks share: turning Ansible's callback hooks into rollout record events.
+
+Every callback of the collection that follows a rollout (progress, rollout_record, rollout_notify)
+mixes RolloutEvents into its CallbackBase: results of the collection's modules are fed to one
+RolloutRecorder, keyed by cluster (the host the task ran for), and the callback is told through
+on_rollout_start(), on_step(step, events) and on_rollout_end(record).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from ansible_collections.progressive.delivery.plugins.module_utils.report.record import STEP_KINDS, RolloutRecorder
+
+COLLECTION_PREFIX = "progressive.delivery."
+FROZEN_ANNOTATION = "progressive.delivery/frozen"
+K8S_ACTIONS = ("kubernetes.core.k8s", "k8s")
+
+
+def _result_of(result):
+    """The result dict, on ansible-core 2.19+ (result.result) and before (result._result)."""
+    value = getattr(result, "result", None)
+    return value if isinstance(value, dict) else getattr(result, "_result", {})
+
+
+def _task_of(result):
+    return getattr(result, "task", None) or getattr(result, "_task", None)
+
+
+def _host_of(result):
+    return getattr(result, "host", None) or getattr(result, "_host", None)
+
+
+def _host_vars(host):
+    try:
+        return host.get_vars() or {}
+    except Exception:  # pylint: disable=broad-except
+        return getattr(host, "vars", None) or {}
+
+
+def location_of(host):
+    """(cluster, {set, environment, region}) from the fleet inventory's host variables."""
+    hostvars = _host_vars(host)
+    cluster = hostvars.get("fleet_cluster") or host.get_name()
+    return cluster, {"set": hostvars.get("fleet_set"), "environment": hostvars.get("fleet_environment"),
+                     "region": hostvars.get("fleet_region")}
+
+
+def _module_args(task, item):
+    """The module's arguments: the result's invocation where Ansible injects it (before 2.21, or with
+    inject_invocation), else the task's arguments, which callbacks receive templated."""
+    invocation = (item.get("invocation") or {}).get("module_args")
+    if isinstance(invocation, dict):
+        return invocation
+    args = getattr(task, "args", None)
+    return args if isinstance(args, dict) else {}
+
+
+class RolloutEvents(object):
+    """Mixin for CallbackBase subclasses. Subclasses override the on_* hooks they need."""
+
+    recorder = None
+
+    def _rollout_init(self):
+        self.recorder = None
+        self._task_started = {}
+
+    # -- hooks for subclasses ------------------------------------------------------------------
+    def on_rollout_start(self, playbook):
+        """A playbook started (its record exists, empty)."""
+
+    def on_step(self, step, events):
+        """A collection module finished for one cluster; events: canary, rollback, promoted, frozen."""
+
+    def on_rollout_end(self, record):
+        """The playbook ended; the record is final."""
+
+    # -- Ansible callback hooks ----------------------------------------------------------------
+    def v2_playbook_on_start(self, playbook):
+        name = os.path.basename(getattr(playbook, "_file_name", "") or "") or None
+        self.recorder = RolloutRecorder(playbook=name, started=time.time())
+        self.on_rollout_start(name)
+
+    def v2_playbook_on_play_start(self, play):
+        if self.recorder is None:
+            self.v2_playbook_on_start(None)
+        try:
+            inventory = play.get_variable_manager()._inventory  # pylint: disable=protected-access
+            hosts = inventory.get_hosts(ignore_restrictions=True) if inventory is not None else []
+        except Exception:  # pylint: disable=broad-except
+            hosts = []  # the grid then shows only the clusters the run touched
+        fleet = []
+        for host in hosts:
+            hostvars = _host_vars(host)
+            if hostvars.get("fleet_role", "member") != "member" or not hostvars.get("fleet_set"):
+                continue
+            cluster, location = location_of(host)
+            fleet.append(dict(location, cluster=cluster))
+        self.recorder.set_fleet(fleet)
+
+    def v2_runner_on_start(self, host, task):
+        self._task_started[(host.get_name(), task._uuid)] = time.time()  # pylint: disable=protected-access
+
+    def v2_runner_on_ok(self, result):
+        self._collect(result, failed=False)
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self._collect(result, failed=True)
+
+    def v2_playbook_on_stats(self, stats):
+        if self.recorder is None:
+            return
+        summary = {}
+        for host in sorted(getattr(stats, "processed", {}) or {}):
+            summary[host] = stats.summarize(host)
+        self.on_rollout_end(self.recorder.finish(time.time(), summary))
+
+    # -- internals -----------------------------------------------------------------------------
+    def _collect(self, result, failed):
+        if self.recorder is None:
+            self.v2_playbook_on_start(None)
+        task = _task_of(result)
+        host = _host_of(result)
+        if task is None or host is None:
+            return
+        action = getattr(task, "resolved_action", None) or task.action or ""
+        started = self._task_started.pop((host.get_name(), task._uuid), None)  # pylint: disable=protected-access
+        payload = _result_of(result)
+        items = payload.get("results") if isinstance(payload.get("results"), list) else [payload]
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            item_failed = bool(item.get("failed")) if item is not payload else failed
+            if action.startswith(COLLECTION_PREFIX) and action[len(COLLECTION_PREFIX):] in STEP_KINDS:
+                self._collection_result(host, task, action[len(COLLECTION_PREFIX):], item, item_failed, started)
+            elif action in K8S_ACTIONS and not item_failed:
+                self._maybe_frozen(host, item)
+
+    def _collection_result(self, host, task, module, item, failed, started):
+        if item.get("censored"):
+            return  # no_log: nothing may be recorded
+        args = _module_args(task, item)
+        cluster, location = location_of(host)
+        if cluster in ("localhost", "127.0.0.1") and args.get("context"):
+            cluster, location = args["context"], None
+        ended = time.time()
+        steps = self.recorder.record["steps"]
+        count = len(steps)
+        events = self.recorder.task_result(cluster, module, task.get_name(), args, item, failed,
+                                           started if started is not None else ended, ended, location)
+        if len(steps) > count:
+            self.on_step(steps[-1], events)
+
+    def _maybe_frozen(self, host, item):
+        args = _module_args(task, item)
+        definition = args.get("definition") or {}
+        annotations = ((definition.get("metadata") or {}).get("annotations") or {}) if isinstance(definition, dict) else {}
+        note = annotations.get(FROZEN_ANNOTATION)
+        if note:
+            cluster, location = location_of(host)
+            if cluster in ("localhost", "127.0.0.1") and args.get("context"):
+                cluster = args["context"]
+            events = self.recorder.mark_frozen(cluster, str(note).strip(), time.time())
+            steps = [s for s in self.recorder.record["steps"] if s["cluster"] == cluster]
+            if steps:
+                self.on_step(steps[-1], events)
