@@ -11,6 +11,7 @@ import copy
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import K8sApiError
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.waiter import WaitError
+from ansible_collections.progressive.delivery.plugins.module_utils.release import names
 from ansible_collections.progressive.delivery.plugins.module_utils.release.context import ReleaseContext
 from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import ReleaseError
 
@@ -62,6 +63,10 @@ def run(module, operation, wait=None):
         if module.params.get(opt) is not None and module.params[opt] < 1:
             module.fail_json(msg="%s: must be 1 second or more" % opt, field=opt)
     try:
+        names.check_label_key("app_label", module.params["app_label"])
+        names.check_label_key("version_label", module.params["version_label"])
+        names.check_label_value("app", module.params["app"])
+        names.check_namespace("namespace", module.params["namespace"])
         result = operation(context_from(module, wait))
     except ReleaseError as err:
         details = dict((k, v) for k, v in err.details.items() if k not in ("msg", "field", "changed"))

@@ -20,7 +20,8 @@ from ansible_collections.progressive.delivery.plugins.module_utils.release.error
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _NAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")  # RFC 1035 (Service names)
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")  # RFC 1123 (namespace names)
 
 LABEL_VALUE_MAX = 63
 DNS_LABEL_MAX = 63
@@ -70,6 +71,15 @@ def check_object_name(field, name, dns_label=False):
         rule = "a DNS subdomain: lowercase letters, digits, '-' and '.'"
     if not ok:
         raise InvalidArgument(field, "%r is not a valid object name; it must be %s" % (name, rule))
+    return name
+
+
+def check_namespace(field, name):
+    """Raise InvalidArgument unless name is a valid namespace name (an RFC 1123 label)."""
+    name = "" if name is None else str(name)
+    if len(name) > DNS_LABEL_MAX or not _DNS1123_LABEL.match(name):
+        raise InvalidArgument(field, "%r is not a valid namespace name: at most 63 lowercase letters, digits and '-', "
+                                     "starting and ending with a letter or digit" % name)
     return name
 
 

@@ -25,3 +25,10 @@ def test_reads_without_writing_in_check_mode(capsys, monkeypatch):
 def test_unknown_app_is_reported_not_failed(capsys, monkeypatch):
     out = run_module(release_info, {"namespace": "default", "app": "nope"}, FakeCluster(), capsys, monkeypatch)
     assert out["exists"] is False and out["versions"] == []
+
+
+def test_bad_app_and_namespace_values_name_the_field(capsys, monkeypatch):
+    out = run_module(release_info, {"namespace": "default", "app": "web app"}, FakeCluster(), capsys, monkeypatch)
+    assert out["failed"] and out["field"] == "app" and out["msg"].startswith("app:")
+    out = run_module(release_info, {"namespace": "Default_NS", "app": "web"}, FakeCluster(), capsys, monkeypatch)
+    assert out["failed"] and out["field"] == "namespace"
