@@ -4,7 +4,6 @@ watch events are the same whoever the client is."""
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import random
 import uuid
@@ -16,7 +15,7 @@ from .errors import ApiError
 from .resources import ResourceRegistry, ResourceType
 from .selectors import LabelSelector, FieldSelector, format_label_selector, parse_field_selector, \
     parse_label_selector
-from .store import Store, Watcher
+from .store import Store, Watcher, clone
 from .strategies import strategy_for
 
 # Characters of generateName suffixes (k8s.io/apiserver/pkg/storage/names: no vowels, no 0/1/3).
@@ -96,7 +95,7 @@ class Api:
             obj["metadata"] = dict(sorted(obj["metadata"].items()))
         self.store.commit(event_type, rt.name, obj, old)
         for cb in list(self._subscribers):
-            cb(event_type, rt, copy.deepcopy(obj), copy.deepcopy(old) if old is not None else None)
+            cb(event_type, rt, clone(obj), clone(old) if old is not None else None)
         hook = getattr(strategy_for(rt), "after_commit", None)
         if hook is not None:
             hook(event_type, obj, old, self)
@@ -151,7 +150,7 @@ class Api:
         obj = self.store.get(rt.name, namespace if rt.namespaced else None, name)
         if obj is None:
             raise errors.not_found(rt, name)
-        return copy.deepcopy(obj)
+        return clone(obj)
 
     def exists(self, resource, namespace: str | None, name: str) -> bool:
         rt = self.resource(resource)
@@ -198,7 +197,7 @@ class Api:
             items = items[:limit]
         out_items = []
         for obj in items:
-            item = copy.deepcopy(obj)
+            item = clone(obj)
             # Items of a JSON list carry no kind/apiVersion on a real server.
             item.pop("kind", None)
             item.pop("apiVersion", None)
@@ -276,7 +275,7 @@ class Api:
                field_manager: str | None = None, validation_hook: Callable | None = None,
                _operation: str = "Update", _applied_paths: set | None = None) -> dict:
         rt = self.resource(resource)
-        obj = copy.deepcopy(obj)
+        obj = clone(obj)
         self._check_type(rt, obj)
         if rt.extra.get("view_of"):
             view = self._view(rt)
@@ -325,9 +324,9 @@ class Api:
             allocate(obj, self, dry_run)
         obj = self._ordered(rt, obj)
         if dry_run:
-            return copy.deepcopy(obj)
+            return clone(obj)
         self._commit("ADDED", rt, obj, None)
-        result = copy.deepcopy(obj)
+        result = clone(obj)
         self._run_deferred()
         return result
 
@@ -337,7 +336,7 @@ class Api:
                validation_hook: Callable | None = None, _operation: str = "Update",
                _applied_paths: set | None = None) -> dict:
         rt = self.resource(resource)
-        obj = copy.deepcopy(obj)
+        obj = clone(obj)
         if subresource == "scale":
             return self._update_scale(rt, obj, namespace, name, dry_run, field_manager)
         self._check_type(rt, obj)
@@ -393,7 +392,7 @@ class Api:
     def _merge_update(self, rt, strategy, obj: dict, old: dict, subresource: str | None) -> dict:
         """The object to store: status-only for /status, everything but status for the main resource."""
         if subresource == "status":
-            new = copy.deepcopy(old)
+            new = clone(old)
             if "status" in obj:
                 new["status"] = obj["status"]
             else:
@@ -407,7 +406,7 @@ class Api:
                     new["metadata"].pop("annotations", None)
             return new
         if subresource == "finalize" and rt.name == "namespaces":
-            new = copy.deepcopy(old)
+            new = clone(old)
             new.setdefault("spec", {})["finalizers"] = list((obj.get("spec") or {}).get("finalizers") or [])
             return new
         if subresource:
@@ -423,7 +422,7 @@ class Api:
                 meta.pop(k, None)
         if "status" in rt.subresources:
             if "status" in old:
-                new["status"] = copy.deepcopy(old["status"])
+                new["status"] = clone(old["status"])
             else:
                 new.pop("status", None)
         strategy.prepare_for_update(new, old, self)
@@ -461,19 +460,19 @@ class Api:
         new = self._ordered(rt, new)
         if _same_ignoring_times(new, old):
             # A no-op write: the real server neither bumps resourceVersion nor emits an event.
-            return copy.deepcopy(old)
+            return clone(old)
         if dry_run:
-            return copy.deepcopy(new)
+            return clone(new)
         if self._finalized(rt, new):
             self._remove(rt, strategy, new, old)
-            result = copy.deepcopy(new)
+            result = clone(new)
         else:
             if subresource is None:
                 allocate = getattr(strategy, "allocate", None)
                 if allocate is not None:
                     allocate(new, self, False)
             self._commit("MODIFIED", rt, new, old)
-            result = copy.deepcopy(new)
+            result = clone(new)
         self._run_deferred()
         return result
 
@@ -545,7 +544,7 @@ class Api:
                                {"reason": "FieldValueInvalid", "message": f"Invalid value: {replicas}: must be "
                                                                           f"greater than or equal to 0",
                                 "field": "spec.replicas"}]})
-        new = copy.deepcopy(old)
+        new = clone(old)
         _set_path(new, (rt.scale_paths or {}).get("spec", "spec.replicas"), replicas)
         strategy = strategy_for(rt)
         out = self._finish_update(rt, strategy, new, old, None, dry_run, field_manager or "unknown", "Update",
@@ -616,7 +615,7 @@ class Api:
         if orphan_dependents is not None and propagation_policy is None:
             propagation_policy = "Orphan" if orphan_dependents else "Background"
         strategy = strategy_for(rt)
-        new = copy.deepcopy(old)
+        new = clone(old)
         meta = new["metadata"]
         finalizers = list(meta.get("finalizers") or [])
         if propagation_policy == "Orphan" and "orphan" not in finalizers:
@@ -634,13 +633,13 @@ class Api:
         already_deleting = bool(old_meta.get("deletionTimestamp"))
         if not finalizers and not grace and not namespace_pending:
             if dry_run:
-                return self._delete_status(rt, old) if not strategy_returns_object(rt) else copy.deepcopy(old)
+                return self._delete_status(rt, old) if not strategy_returns_object(rt) else clone(old)
             # An immediate delete leaves the last stored state as it was (the DELETED event carries
             # it with the deletion's resourceVersion), as etcd's delete does.
             self._remove(rt, strategy, new, old)
             self._run_deferred()
             if strategy_returns_object(rt):
-                return copy.deepcopy(new)
+                return clone(new)
             return self._delete_status(rt, new)
         # Graceful / finalizer-held deletion: mark and return the object.
         if not already_deleting:
@@ -655,15 +654,15 @@ class Api:
             if shorter is not None and shorter < (old_meta.get("deletionGracePeriodSeconds") or 0):
                 meta["deletionGracePeriodSeconds"] = shorter
         if new == old:
-            return copy.deepcopy(old)
+            return clone(old)
         if dry_run:
-            return copy.deepcopy(new)
+            return clone(new)
         if self._finalized(rt, new):
             self._remove(rt, strategy, new, old)
             self._run_deferred()
             return self._delete_status(rt, new)
         self._commit("MODIFIED", rt, new, old)
-        result = copy.deepcopy(new)
+        result = clone(new)
         self._run_deferred()
         return result
 
@@ -702,7 +701,7 @@ class Api:
                     continue
                 raise
             obj = res if res.get("kind") != "Status" else item
-            obj = copy.deepcopy(obj)
+            obj = clone(obj)
             obj.pop("kind", None)
             obj.pop("apiVersion", None)
             items.append(obj)

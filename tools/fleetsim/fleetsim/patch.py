@@ -3,13 +3,13 @@ strategic merge patch (patch-merge keys and directives from the OpenAPI schema),
 apply, and the managedFields bookkeeping (FieldsV1) every write updates."""
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
 from . import errors, openapi
 from .errors import ApiError
 from .openapi import Node
+from .store import clone
 
 _MISSING = object()
 
@@ -46,8 +46,8 @@ def _object_meta() -> Node | None:
 
 def merge_patch(target: Any, patch: Any) -> Any:
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    out = copy.deepcopy(target) if isinstance(target, dict) else {}
+        return clone(patch)
+    out = clone(target) if isinstance(target, dict) else {}
     for k, v in patch.items():
         if v is None:
             out.pop(k, None)
@@ -143,30 +143,30 @@ def _remove(doc, path: str):
 def json_patch(doc: Any, ops: list) -> Any:
     if not isinstance(ops, list):
         raise errors.bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
-    doc = copy.deepcopy(doc)
+    doc = clone(doc)
     for op in ops:
         kind = op.get("op")
         path = op.get("path", "")
         if kind == "add":
-            doc = _add(doc, path, copy.deepcopy(op.get("value")))
+            doc = _add(doc, path, clone(op.get("value")))
         elif kind == "remove":
             _remove(doc, path)
         elif kind == "replace":
             _get(doc, path)
             tokens = _pointer(path)
             if not tokens:
-                doc = copy.deepcopy(op.get("value"))
+                doc = clone(op.get("value"))
             else:
                 parent = _container(doc, tokens, path)
                 if isinstance(parent, list):
-                    parent[int(tokens[-1])] = copy.deepcopy(op.get("value"))
+                    parent[int(tokens[-1])] = clone(op.get("value"))
                 else:
-                    parent[tokens[-1]] = copy.deepcopy(op.get("value"))
+                    parent[tokens[-1]] = clone(op.get("value"))
         elif kind == "move":
             value = _remove(doc, op.get("from", ""))
             doc = _add(doc, path, value)
         elif kind == "copy":
-            doc = _add(doc, path, copy.deepcopy(_get(doc, op.get("from", ""))))
+            doc = _add(doc, path, clone(_get(doc, op.get("from", ""))))
         elif kind == "test":
             if _get(doc, path) != op.get("value"):
                 raise _json_patch_error(f"testing value {path} failed: test failed")
@@ -190,7 +190,7 @@ def _strategy_has(node: Node | None, word: str) -> bool:
 def strategic_merge(original: Any, patch: Any, node: Node | None) -> Any:
     """Apply a strategic merge patch to original (both plain JSON values)."""
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
+        return clone(patch)
     if not isinstance(original, dict):
         original = {}
     directive = patch.get("$patch")
@@ -198,7 +198,7 @@ def strategic_merge(original: Any, patch: Any, node: Node | None) -> Any:
         return _strip_directives({k: v for k, v in patch.items() if k != "$patch"})
     if directive == "delete":
         return _MISSING
-    result = copy.deepcopy(original)
+    result = clone(original)
     retain = patch.get("$retainKeys")
     orders = {}
     for k, v in patch.items():
@@ -261,7 +261,7 @@ def _merge_list(original: list, patch: list, node: Node) -> list:
             if p not in out:
                 out.append(p)
         return out
-    out = copy.deepcopy(original)
+    out = clone(original)
     for p in patch:
         if key not in p:
             raise errors.bad_request(f"map: {p} does not contain declared merge key: {key}")
@@ -460,9 +460,9 @@ def update_managed_fields(rt, new: dict, old: dict | None, manager: str, operati
     scope = _scope_for(rt, "status" if subresource == "status" else None)
     new_flat = flatten(new, node, scope)
     if base_entries is not None:
-        entries = copy.deepcopy(base_entries)
+        entries = clone(base_entries)
     elif old is not None:
-        entries = copy.deepcopy(old.get("metadata", {}).get("managedFields") or [])
+        entries = clone(old.get("metadata", {}).get("managedFields") or [])
     else:
         entries = []
     old_flat = flatten(old, node, scope) if old is not None else {}
@@ -529,21 +529,21 @@ def _inside_scope(path: tuple, scope: str) -> bool:
 
 def _apply_merge(live: Any, applied: Any, node: Node | None) -> Any:
     if isinstance(applied, dict) and isinstance(live, dict) and not (node is not None and node.map_type == "atomic"):
-        out = copy.deepcopy(live)
+        out = clone(live)
         for k, v in applied.items():
             out[k] = _apply_merge(live.get(k), v, _child(node, k))
         return out
     if isinstance(applied, list) and isinstance(live, list) and node is not None and node.list_type in ("map", "set"):
-        out = copy.deepcopy(live)
+        out = clone(live)
         for item in applied:
             ek = _elem_key(item, node)
             idx = next((i for i, o in enumerate(out) if _elem_key(o, node) == ek), None)
             if idx is None:
-                out.append(copy.deepcopy(item))
+                out.append(clone(item))
             elif isinstance(item, dict):
                 out[idx] = _apply_merge(out[idx], item, node.items)
         return out
-    return copy.deepcopy(applied)
+    return clone(applied)
 
 
 def _remove_path(obj: Any, path: tuple, node: Node | None) -> None:
@@ -616,7 +616,7 @@ def server_side_apply(api, rt, namespace, name, applied, subresource=None, dry_r
                                      f"kind ({rt.kind})")
     node = schema_root(rt)
     scope = _scope_for(rt, subresource)
-    applied = copy.deepcopy(applied)
+    applied = clone(applied)
     applied.setdefault("metadata", {})["name"] = name
     if rt.namespaced and namespace:
         applied["metadata"]["namespace"] = namespace
@@ -625,10 +625,10 @@ def server_side_apply(api, rt, namespace, name, applied, subresource=None, dry_r
     if live is None:
         if subresource:
             raise errors.not_found(rt, name)
-        obj = copy.deepcopy(applied)
+        obj = clone(applied)
         return api.create(rt, obj, namespace, dry_run=dry_run, field_manager=field_manager,
                           validation_hook=validation_hook, _operation="Apply", _applied_paths=set(cfg))
-    live = copy.deepcopy(live)
+    live = clone(live)
     live_flat = flatten(live, node, scope)
     entries = live["metadata"].get("managedFields") or []
     mf_sub = subresource if subresource in ("status", "scale") else None
@@ -673,7 +673,7 @@ def server_side_apply(api, rt, namespace, name, applied, subresource=None, dry_r
     annotations = (merged.get("metadata") or {}).get("annotations") or {}
     if field_manager == "kubectl" and LAST_APPLIED in annotations:
         # lastAppliedUpdater: keep the client-side apply annotation in step with what kubectl applied.
-        config = copy.deepcopy(applied)
+        config = clone(applied)
         (config.get("metadata") or {}).get("annotations", {}).pop(LAST_APPLIED, None)
         annotations[LAST_APPLIED] = json.dumps(config, separators=(",", ":")) + "\n"
     # Fields this manager applied before but no longer does are removed unless someone else owns them.

@@ -3,12 +3,12 @@ ones (shared, loaded once per process); each CRD group gets a document generated
 openAPIV3Schema, as apiextensions-apiserver publishes it."""
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from functools import lru_cache
 
 from .. import openapi
+from ..store import clone
 
 VERSION = "v1.36.2"
 _META_SCHEMAS = ("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
@@ -42,11 +42,11 @@ def crd_document(types: list) -> bytes:
     """The OpenAPI v3 document of one group-version generated from its ResourceTypes: CRDs (with
     their openAPIV3Schema) and the built-in groups fleetsim has no recorded document for (an open
     schema: kubectl then validates through the server's fieldValidation)."""
-    components = copy.deepcopy(_meta_components())
+    components = clone(_meta_components())
     paths = {}
     for rt in types:
         base = _schema_name(rt)
-        schema = copy.deepcopy(rt.schema or {"type": "object", "x-kubernetes-preserve-unknown-fields": True})
+        schema = clone(rt.schema or {"type": "object", "x-kubernetes-preserve-unknown-fields": True})
         props = schema.setdefault("properties", {})
         props["apiVersion"] = {"description": "APIVersion defines the versioned schema of this representation "
                                               "of an object.", "type": "string"}

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import base64
-import copy
 import ipaddress
 
 from ..errors import (Cause, ApiError, field_forbidden, field_invalid, field_not_supported, field_required)
+from ..store import clone
 from . import register
 from .base import Strategy
 from .pods import default_pod_spec, validate_pod_spec
@@ -26,8 +26,8 @@ class NamespaceStrategy(Strategy):
 
     def prepare_for_update(self, new, old, ctx):
         # spec.finalizers changes only through /finalize.
-        new["spec"] = copy.deepcopy(old.get("spec", {}))
-        new["status"] = copy.deepcopy(old.get("status", {}))
+        new["spec"] = clone(old.get("spec", {}))
+        new["status"] = clone(old.get("status", {}))
 
     def validate(self, obj, ctx):
         labels = obj["metadata"].get("labels") or {}
@@ -67,7 +67,7 @@ class PodStrategy(Strategy):
         out = self.validate(new, ctx)
         # Only images (and a few other fields) may change in a pod's spec.
         def comparable(spec):
-            s = copy.deepcopy(spec or {})
+            s = clone(spec or {})
             for c in (s.get("containers") or []) + (s.get("initContainers") or []):
                 c.pop("image", None)
             s.pop("activeDeadlineSeconds", None)
@@ -166,7 +166,7 @@ class ServiceStrategy(Strategy):
         # Allocated values carry over when the client leaves them out (as kubectl apply does).
         for k in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"):
             if k not in spec and k in old_spec and spec.get("type", "ClusterIP") != "ExternalName":
-                spec[k] = copy.deepcopy(old_spec[k])
+                spec[k] = clone(old_spec[k])
         old_ports = {(p.get("port"), p.get("protocol", "TCP")): p for p in old_spec.get("ports") or []}
         for p in spec.get("ports") or []:
             o = old_ports.get((p.get("port"), p.get("protocol", "TCP")))

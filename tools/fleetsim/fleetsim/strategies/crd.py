@@ -3,11 +3,11 @@ real apiserver: accept the names, mark the CRD Established and serve the new res
 discovery, watch, OpenAPI); on deletion remove every instance and stop serving it."""
 from __future__ import annotations
 
-import copy
 import re
 
 from ..errors import Cause, field_invalid, field_not_supported, field_required
 from ..resources import CRD_VERBS, ResourceType
+from ..store import clone
 from . import register
 from .base import Strategy, validate_dns_subdomain
 
@@ -190,7 +190,7 @@ class CRDStrategy(Strategy):
              "lastTransitionTime": prev.get("Established", {}).get("lastTransitionTime", now),
              "reason": "InitialNamesAccepted", "message": "the initial names have been accepted"},
         ]
-        new = copy.deepcopy(obj)
+        new = clone(obj)
         new["status"] = {"conditions": conditions, "acceptedNames": accepted,
                          "storedVersions": status.get("storedVersions") or []}
         ctx.defer(lambda: ctx.update(CRD_RESOURCE, new, subresource="status", field_manager="kube-apiserver"))
@@ -202,7 +202,7 @@ class CRDStrategy(Strategy):
             return
         for item in ctx.store.items(rt.name):
             meta = item["metadata"]
-            gone = copy.deepcopy(item)
+            gone = clone(item)
             ctx._commit("DELETED", rt, gone, item)
 
 

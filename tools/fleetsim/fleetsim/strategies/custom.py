@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..errors import Cause, field_not_supported, field_required
+from ..store import clone
 from .base import Strategy
 
 _TYPE_NAMES = {"string": str, "boolean": bool, "object": dict, "array": list}
@@ -76,8 +77,7 @@ def apply_defaults(value, schema: dict | None):
         return value
     for k, sub in (schema.get("properties") or {}).items():
         if k not in value and "default" in sub:
-            import copy
-            value[k] = copy.deepcopy(sub["default"])
+            value[k] = clone(sub["default"])
         if k in value:
             apply_defaults(value[k], sub)
     return value

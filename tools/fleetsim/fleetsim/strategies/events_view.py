@@ -2,7 +2,8 @@
 one object, visible (and writable) through both APIs, converted field by field."""
 from __future__ import annotations
 
-import copy
+from ..store import clone
+
 
 # core/v1 field -> events.k8s.io/v1 field
 _RENAMES = [("involvedObject", "regarding"), ("message", "note"), ("reportingComponent", "reportingController"),
@@ -16,11 +17,11 @@ def to_events_v1(core: dict) -> dict:
     out = {"kind": "Event", "apiVersion": "events.k8s.io/v1"}
     for k in _SAME:
         if k in core:
-            out[k] = copy.deepcopy(core[k])
+            out[k] = clone(core[k])
     out.setdefault("eventTime", None)
     for old, new in _RENAMES:
         if core.get(old) not in (None, "", {}, 0):
-            out[new] = copy.deepcopy(core[old])
+            out[new] = clone(core[old])
     return out
 
 
@@ -28,10 +29,10 @@ def to_core(ev: dict) -> dict:
     out = {"kind": "Event", "apiVersion": "v1"}
     for k in _SAME:
         if k in ev and ev[k] is not None:
-            out[k] = copy.deepcopy(ev[k])
+            out[k] = clone(ev[k])
     for old, new in _RENAMES:
         if ev.get(new) not in (None, ""):
-            out[old] = copy.deepcopy(ev[new])
+            out[old] = clone(ev[new])
     out.setdefault("involvedObject", {})
     out.setdefault("source", {})
     return out
