@@ -81,6 +81,11 @@ def schema_name_for(api_version: str, kind: str) -> str | None:
     return _GVK.get((api_version, kind))
 
 
+# Resolved ($ref/allOf merged) schemas by the id of the schema dict they came from.
+_RESOLVED: dict[int, tuple[dict, dict]] = {}
+_RESOLVED_MAX = 50000
+
+
 class Node:
     """A position in a schema: resolves $ref/allOf and answers the patch/list extensions."""
 
@@ -88,7 +93,15 @@ class Node:
 
     def __init__(self, schema: dict | None, catalog: dict[str, dict]):
         self.catalog = catalog
-        self.schema = self._resolve(schema or {})
+        schema = schema or {}
+        cached = _RESOLVED.get(id(schema))
+        if cached is not None and cached[0] is schema:
+            self.schema = cached[1]
+        else:
+            self.schema = self._resolve(schema)
+            if len(_RESOLVED) < _RESOLVED_MAX:
+                # The entry keeps schema alive, so its id cannot be reused by another dict.
+                _RESOLVED[id(schema)] = (schema, self.schema)
 
     def _resolve(self, schema: dict) -> dict:
         merged = dict(schema)
