@@ -118,3 +118,10 @@ def test_fault_middleware_answers_injected_errors(api_cluster, faulty):
     assert r.status_code == 409 and r.json()["reason"] == "Conflict"
     api_cluster.call(lambda: faulty.clear())
     assert api_cluster.kubectl("get", "ns", "default").returncode == 0
+
+
+def test_namespaced_create_on_the_cluster_wide_path_is_not_allowed(api_cluster):
+    r = requests.post(f"{api_cluster.url}/api/v1/configmaps", verify=api_cluster.cluster.ca_file, timeout=10,
+                      headers={"Authorization": f"Bearer {api_cluster.token}"},
+                      json={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "default"}})
+    assert r.status_code == 405 and r.json()["reason"] == "MethodNotAllowed"

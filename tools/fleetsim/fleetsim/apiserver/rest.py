@@ -197,7 +197,8 @@ class ResourceHandler:
                 return self.list(request, target)
             return self.get(request, target)
         if method == "POST":
-            if target.name is not None:
+            if target.name is not None or (rt.namespaced and target.namespace is None):
+                # Namespaced objects are created under /namespaces/{ns}/, never cluster-wide.
                 raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested "
                                                         "resource", {})
             return await self.create(request, target)
