@@ -133,3 +133,18 @@ async def test_service_without_selector_is_left_alone(sim):
                                 "spec": {"ports": [{"port": 443}]}})
     await sim.clock.sleep(2)
     assert sim.get("endpoints", "shop", "ext") is None and not slices(sim, "ext")
+
+
+@pytest.mark.asyncio
+async def test_load_balancer_services_get_an_external_address_and_release_it(sim):
+    sim.api.create("services", service("lb", type="LoadBalancer"))
+    svc = await sim.wait_for(lambda: ((sim.get("services", "shop", "lb").get("status") or {}).get("loadBalancer") or {})
+                             .get("ingress") and sim.get("services", "shop", "lb"), what="external address")
+    [ingress] = svc["status"]["loadBalancer"]["ingress"]
+    assert ingress["ip"].startswith("198.1") and ingress["ipMode"] == "VIP"
+    assert svc["metadata"]["finalizers"] == ["service.kubernetes.io/load-balancer-cleanup"]
+    assert [e["reason"] for e in sorted(sim.events("shop", "lb"), key=lambda e: int(e["metadata"]["resourceVersion"]))] \
+        == ["EnsuringLoadBalancer", "EnsuredLoadBalancer"]
+    sim.api.delete("services", "shop", "lb")
+    await sim.wait_for(lambda: sim.get("services", "shop", "lb") is None, what="service gone after LB cleanup")
+    assert {"DeletingLoadBalancer", "DeletedLoadBalancer"} <= {e["reason"] for e in sim.events("shop", "lb")}

@@ -20,12 +20,14 @@ from .garbage_collector import GarbageCollector
 from .namespace import NamespaceController
 from .replicaset import ReplicaSetController
 from .scheduler import Scheduler
+from .service_lb import ServiceLoadBalancerController
 from .serviceaccounts import ServiceAccountsController
 
 log = logging.getLogger("fleetsim.controllers")
 
 CONTROLLERS = (NamespaceController, GarbageCollector, ServiceAccountsController, Scheduler, ReplicaSetController,
-               DeploymentController, DaemonSetController, EndpointsController, EndpointSliceController)
+               DeploymentController, DaemonSetController, EndpointsController, EndpointSliceController,
+               ServiceLoadBalancerController)
 
 
 class ControllerManager:
