@@ -67,7 +67,7 @@ async def test_pod_goes_pending_running_ready_with_real_status_and_events(sim):
     p = await sim.wait_for(lambda: is_ready(sim, "web-1"), what="pod ready")
     took = sim.clock.monotonic() - start
     unsubscribe()
-    assert 3.5 <= took < 30, took  # not before the delay; the upper bound leaves room for a busy machine
+    assert 3.5 <= took < 60, took  # not before the delay; the upper bound leaves room for a busy machine
     assert phases[0] == ("Pending", None)
     assert ("Pending", "False") in phases and ("Running", "False") in phases
     assert phases[-1] == ("Running", "True")
@@ -193,7 +193,7 @@ async def test_deletion_honours_the_grace_period_and_kills_slow_apps(sim):
     await sim.wait_for(lambda: gone, timeout=10, what="pod removed")
     unsubscribe()
     took = gone[0][0] - start
-    assert 4.5 <= took < 40, took  # after the grace period, long before the app's own 60 s shutdown
+    assert 4.5 <= took < 59, took  # after the 5 s grace period, before the app would stop by itself (60 s)
     final = gone[0][1]
     term = final["status"]["containerStatuses"][0]["state"]["terminated"]
     assert term["exitCode"] == 137 and final["status"]["phase"] == "Failed"
