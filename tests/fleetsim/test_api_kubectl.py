@@ -267,3 +267,16 @@ def test_every_served_crd_version_is_one_object_seen_through_each(api_cluster):
     groups = json.loads(api_cluster.kubectl("get", "--raw", "/apis/multicluster.x-k8s.io").stdout)
     assert [v["version"] for v in groups["versions"]] == ["v1beta1", "v1alpha1"]
     assert groups["preferredVersion"]["version"] == "v1beta1"
+
+
+def test_tables_of_smaller_kinds_match_the_real_printers(api_cluster):
+    api_cluster.kubectl("apply", "-f", "-", stdin=(
+        "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: l1, namespace: default}\n"
+        "spec: {holderIdentity: me}\n"))
+    leases = api_cluster.kubectl("get", "lease", "l1").stdout.splitlines()
+    assert leases[0].split() == ["NAME", "HOLDER", "AGE"] and leases[1].split()[:2] == ["l1", "me"]
+    bindings = api_cluster.kubectl("get", "clusterrolebinding", "cluster-admin", "-o", "wide").stdout.splitlines()
+    assert bindings[0].split() == ["NAME", "ROLE", "AGE", "USERS", "GROUPS", "SERVICEACCOUNTS"]
+    assert bindings[1].split()[:2] == ["cluster-admin", "ClusterRole/cluster-admin"]
+    roles = api_cluster.kubectl("get", "clusterrole", "cluster-admin").stdout.splitlines()
+    assert roles[0].split() == ["NAME", "CREATED", "AT"]  # the real default table: Name, Created At

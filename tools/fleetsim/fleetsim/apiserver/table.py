@@ -305,7 +305,75 @@ def _crd_row(crd: dict, now) -> list:
     return [crd["metadata"]["name"], crd["metadata"].get("creationTimestamp", "")]
 
 
+def _lease_row(lease: dict, now) -> list:
+    return [lease["metadata"]["name"], (lease.get("spec") or {}).get("holderIdentity") or "", _age(lease, now)]
+
+
+def _sa_row(sa: dict, now) -> list:
+    return [sa["metadata"]["name"], len(sa.get("secrets") or []), _age(sa, now)]
+
+
+def _pdb_row(pdb: dict, now) -> list:
+    spec, status = pdb.get("spec") or {}, pdb.get("status") or {}
+    return [pdb["metadata"]["name"], str(spec["minAvailable"]) if "minAvailable" in spec else "N/A",
+            str(spec["maxUnavailable"]) if "maxUnavailable" in spec else "N/A",
+            status.get("disruptionsAllowed", 0), _age(pdb, now)]
+
+
+def _ingress_row(ing: dict, now) -> list:
+    spec = ing.get("spec") or {}
+    hosts = ",".join(r.get("host", "") for r in spec.get("rules") or [] if r.get("host")) or "*"
+    lb = ((ing.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+    address = ",".join(i.get("ip") or i.get("hostname", "") for i in lb)
+    ports = "80, 443" if spec.get("tls") else "80"
+    return [ing["metadata"]["name"], spec.get("ingressClassName") or "<none>", hosts, address, ports, _age(ing, now)]
+
+
+def _binding_row(b: dict, now) -> list:
+    ref = b.get("roleRef") or {}
+    subjects = b.get("subjects") or []
+
+    def names(kind):
+        return ", ".join((f"{s.get('namespace')}/{s.get('name')}" if kind == "ServiceAccount" else s.get("name", ""))
+                         for s in subjects if s.get("kind") == kind)
+    return [b["metadata"]["name"], f"{ref.get('kind')}/{ref.get('name')}", _age(b, now), names("User"),
+            names("Group"), names("ServiceAccount")]
+
+
+def _revision_row(r: dict, now) -> list:
+    owner = next((o for o in (r["metadata"].get("ownerReferences") or []) if o.get("controller")), None)
+    controller = f"{owner['kind'].lower()}.{owner['apiVersion'].split('/')[0]}/{owner['name']}" if owner else "<none>"
+    return [r["metadata"]["name"], controller, r.get("revision", 0), _age(r, now)]
+
+
+def _job_row(job: dict, now) -> list:
+    spec, status = job.get("spec") or {}, job.get("status") or {}
+    conds = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
+    state = "Complete" if conds.get("Complete") == "True" else "Failed" if conds.get("Failed") == "True" else (
+        "Suspended" if spec.get("suspend") else "Running")
+    completions = f"{status.get('succeeded', 0)}/{spec.get('completions', 1)}"
+    names, images = _containers(job)
+    return [job["metadata"]["name"], state, completions, _since(status.get("startTime"), now) if status.get(
+        "startTime") else "", _age(job, now), names, images, _selector(job)]
+
+
+BINDING_COLUMNS = [NAME_COL, _col("Role"), AGE_COL, _col("Users", priority=1), _col("Groups", priority=1),
+                   _col("ServiceAccounts", priority=1)]
+
 PRINTERS: dict[str, tuple[list, Callable]] = {
+    "leases.coordination.k8s.io": ([NAME_COL, _col("Holder"), AGE_COL], _lease_row),
+    "serviceaccounts": ([NAME_COL, _col("Secrets", "integer"), AGE_COL], _sa_row),
+    "poddisruptionbudgets.policy": ([NAME_COL, _col("Min Available"), _col("Max Unavailable"),
+                                     _col("Allowed Disruptions", "integer"), AGE_COL], _pdb_row),
+    "ingresses.networking.k8s.io": ([NAME_COL, _col("Class"), _col("Hosts"), _col("Address"), _col("Ports"),
+                                     AGE_COL], _ingress_row),
+    "rolebindings.rbac.authorization.k8s.io": (BINDING_COLUMNS, _binding_row),
+    "clusterrolebindings.rbac.authorization.k8s.io": (BINDING_COLUMNS, _binding_row),
+    "controllerrevisions.apps": ([NAME_COL, _col("Controller"), _col("Revision", "integer"), AGE_COL],
+                                 _revision_row),
+    "jobs.batch": ([NAME_COL, _col("Status"), _col("Completions"), _col("Duration"), AGE_COL,
+                    _col("Containers", priority=1), _col("Images", priority=1), _col("Selector", priority=1)],
+                   _job_row),
     "pods": (POD_COLUMNS, _pod_row),
     "deployments.apps": (DEPLOY_COLUMNS, _deploy_row),
     "replicasets.apps": (RS_COLUMNS, _rs_row),
