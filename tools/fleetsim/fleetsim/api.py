@@ -310,6 +310,7 @@ class Api:
         update_managed_fields(rt, obj, None, field_manager or "unknown", _operation, self.now_str(), None,
                               applied_paths=_applied_paths)
         strategy.prepare_for_create(obj, self)
+        meta = _meta(obj)  # strategies may have rebuilt the object (custom resources are re-sorted)
         causes = strategy.validate_meta(obj, rt.namespaced) + strategy.validate(obj, self)
         self._invalid_if(rt, name, causes)
         self._namespace_check(rt, namespace, name, creating=True)
