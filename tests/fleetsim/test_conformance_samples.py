@@ -323,3 +323,21 @@ def test_pod_spec_after_admission_and_defaults_matches_the_recorded_pod(http, sh
         return s
     assert unnamed(mine) == unnamed(real["spec"])
     assert r.json()["status"] == {"phase": "Pending", "qosClass": "BestEffort"}
+
+
+def test_aggregated_discovery_entries_equal_the_real_ones_for_every_served_resource(http):
+    accept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
+    mine = http("GET", "/apis", headers={"Accept": accept}).json()
+    real = real_sample("apis_aggregated_v2.json")
+    real_entries = {(g["metadata"]["name"], v["version"], r["resource"]): r
+                    for g in real["items"] for v in g["versions"] for r in v["resources"]}
+    compared = 0
+    for g in mine["items"]:
+        for v in g["versions"]:
+            for r in v["resources"]:
+                key = (g["metadata"]["name"], v["version"], r["resource"])
+                if key in real_entries:
+                    assert r == real_entries[key], key
+                    compared += 1
+    assert compared >= 20  # every built-in fleetsim serves that the recorded cluster also had
+
