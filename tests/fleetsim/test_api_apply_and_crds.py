@@ -129,3 +129,11 @@ def test_deleting_the_crd_removes_instances_and_the_api(api):
     with pytest.raises(ApiError) as err:
         api.list("widgets.example.com")
     assert err.value.code == 404
+
+
+def test_apply_without_field_manager_is_invalid_patch_options(api):
+    with pytest.raises(ApiError) as err:
+        api.patch("configmaps", "ns", "c", cm({"a": "1"}), "apply")
+    assert err.value.code == 422
+    assert err.value.message == ('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required '
+                                 'for apply patch')

@@ -596,8 +596,12 @@ def _last_applied_paths(live: dict, node, scope: str) -> set:
 def server_side_apply(api, rt, namespace, name, applied, subresource=None, dry_run=False, field_manager=None,
                       force=False, validation_hook=None) -> dict:
     if not field_manager:
-        raise errors.bad_request("PATCH /apply requires a fieldManager (fieldManager is required for apply "
-                                 "requests)")
+        # PatchOptions validation, as the real server words it.
+        raise ApiError(422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is '
+                                       'required for apply patch',
+                       {"group": "meta.k8s.io", "kind": "PatchOptions", "causes": [
+                           {"reason": "FieldValueRequired", "message": "Required value: is required for apply patch",
+                            "field": "fieldManager"}]})
     if not isinstance(applied, dict):
         raise errors.bad_request("error decoding YAML: the apply configuration must be an object")
     for req in ("apiVersion", "kind"):
