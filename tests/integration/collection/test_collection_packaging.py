@@ -61,16 +61,25 @@ def test_tarball_ships_the_collection_and_nothing_else(installed):
     assert shipped_modules == SOURCE_MODULES
 
 
+@pytest.fixture(scope="module")
+def rendered_docs(installed):
+    """ansible-doc over every module of the installed collection, as JSON and as the text users read."""
+    names = ["progressive.delivery." + m for m in SOURCE_MODULES]
+    as_json = json.loads(run(os.path.join(BIN, "ansible-doc"), "-t", "module", "--json", *names,
+                             env=installed["env"]).stdout)
+    text = run(os.path.join(BIN, "ansible-doc"), "-t", "module", *names, env=dict(installed["env"], ANSIBLE_NOCOLOR="1"))
+    return as_json, text
+
+
 @pytest.mark.parametrize("module", SOURCE_MODULES)
-def test_ansible_doc_renders_the_installed_module(installed, module):
+def test_ansible_doc_renders_the_installed_module(rendered_docs, module):
+    as_json, text = rendered_docs
     fqcn = "progressive.delivery." + module
-    result = run(os.path.join(BIN, "ansible-doc"), "-t", "module", "--json", fqcn, env=installed["env"])
-    doc = json.loads(result.stdout)[fqcn]["doc"]
+    doc = as_json[fqcn]["doc"]
     assert doc["module"] == module and doc.get("short_description")
     assert doc.get("options") is not None
-    text = run(os.path.join(BIN, "ansible-doc"), "-t", "module", fqcn, env=dict(installed["env"], ANSIBLE_NOCOLOR="1"))
-    assert "ERROR" not in text.stderr and "missing documentation" not in text.stderr
-    assert text.stdout.startswith("> MODULE " + fqcn)
+    assert "> MODULE " + fqcn in text.stdout
+    assert fqcn not in text.stderr, text.stderr  # ansible-doc names a module whose docs it could not render
 
 
 def test_every_module_is_in_the_action_group(installed):
