@@ -125,3 +125,13 @@ def test_namespaced_create_on_the_cluster_wide_path_is_not_allowed(api_cluster):
                       headers={"Authorization": f"Bearer {api_cluster.token}"},
                       json={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "default"}})
     assert r.status_code == 405 and r.json()["reason"] == "MethodNotAllowed"
+
+
+def test_paths_outside_served_group_versions_get_the_plain_404(api_cluster):
+    headers = {"Authorization": f"Bearer {api_cluster.token}"}
+    r = requests.get(f"{api_cluster.url}/apis/nothing.example.com/v1", headers=headers,
+                     verify=api_cluster.cluster.ca_file, timeout=10)
+    assert r.status_code == 404 and r.text == "404 page not found\n"
+    r = requests.get(f"{api_cluster.url}/api/v1/nothings", headers=headers, verify=api_cluster.cluster.ca_file,
+                     timeout=10)
+    assert r.status_code == 404 and r.json()["message"] == "the server could not find the requested resource"

@@ -11,6 +11,7 @@ from aiohttp import web
 from ..errors import ApiError, unauthorized
 from . import discovery
 from . import authz
+from .request_counts import RequestCounts
 from .negotiation import (AGGREGATED_V2, USER_KEY, check_acceptable, json_response, status_response,
                           wants_aggregated_discovery)
 from .openapi_docs import OpenApiV3
@@ -34,7 +35,8 @@ class ApiServer:
         self.cluster = cluster
         self.resources = ResourceHandler(cluster)
         self.openapi = OpenApiV3(cluster.api.registry)
-        self.app = web.Application(middlewares=[self._errors, self._faults, self._authn],
+        self.requests = RequestCounts()  # what clients asked, for tests (request_counts.py)
+        self.app = web.Application(middlewares=[self.requests.middleware, self._errors, self._faults, self._authn],
                                    client_max_size=8 * 1024 * 1024)
         self.app.router.add_route("*", "/{tail:.*}", self._route)
         self.runner: web.AppRunner | None = None
@@ -227,8 +229,9 @@ def _is_resource_path(path: str) -> bool:
     return (len(parts) > 2 and parts[0] == "api") or (len(parts) > 3 and parts[0] == "apis")
 
 
-def _page_not_found() -> ApiError:
-    return ApiError(404, "NotFound", "the server could not find the requested resource", {})
+def _page_not_found() -> web.HTTPNotFound:
+    """Paths outside any served group-version get Go's plain-text 404, as on the real server."""
+    return web.HTTPNotFound(text="404 page not found\n")
 
 
 def _dump(obj) -> str:
