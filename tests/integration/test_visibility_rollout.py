@@ -87,6 +87,11 @@ def shop(fleetsim_session_fleet, prometheus, tmp_path_factory):
     return {"fleet": fleet, "prom": prom, "workdir": workdir, "inventory": inventory}
 
 
+def ansible_env():
+    return dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+                ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".venv", "collections"))
+
+
 def run_release(shop, webhook, name, clusters, version, overrides=None):
     workdir = shop["workdir"]
     record = workdir / ("%s.json" % name)
@@ -94,13 +99,10 @@ def run_release(shop, webhook, name, clusters, version, overrides=None):
              "pd_stable_version": "1" if version == "2" else "2", "pd_replicas": N,
              "pd_prometheus_url": shop["prom"].url, "pd_prometheus_selector": shop["prom"].selector,
              "pd_canary_overrides": overrides or {}}
-    env = dict(os.environ)
+    env = ansible_env()
     env.update({
-        "ANSIBLE_CONFIG": os.path.join(REPO, "ansible.cfg"),
-        "ANSIBLE_COLLECTIONS_PATH": os.path.join(REPO, ".venv", "collections"),
         "ANSIBLE_CALLBACKS_ENABLED": "progressive.delivery.progress,progressive.delivery.rollout_record,"
                                      "progressive.delivery.rollout_notify",
-        "ANSIBLE_NOCOLOR": "1",
         "PD_ROLLOUT_RECORD": str(record),
         "PD_ROLLOUT_BOARD": "true",
         "PD_ROLLOUT_WEBHOOK_URL": webhook,
@@ -170,11 +172,14 @@ def test_healthy_then_bad_release_record_board_progress_and_notifications(shop, 
     kinds = [m["text"].split(":")[0] for m in Webhook.messages]
     assert kinds == ["Rollout started", "Rollout finished (succeeded)"], kinds
 
-    # The board as a script renders the same page as the callback's board option.
-    script = tmp_path / "healthy-script.html"
-    subprocess.run([sys.executable, "-m", "ansible_collections.progressive.delivery.plugins.module_utils.report.board",
-                    str(path), str(script)], check=True, env=dict(os.environ, PYTHONPATH=os.path.join(REPO, ".venv", "collections")))
-    assert script.read_text() == path.with_suffix(".html").read_text()
+    # progressive.delivery.board (the playbook, which runs the renderer as a script) renders the same page
+    # as the callback's board option.
+    rendered = tmp_path / "healthy-board.html"
+    board = subprocess.run([os.path.join(BIN, "ansible-playbook"), "progressive.delivery.board", "-e",
+                            json.dumps({"board_record": str(path), "board_output": str(rendered)})],
+                           env=ansible_env(), capture_output=True, text=True, timeout=120, check=False)
+    assert board.returncode == 0, board.stdout + board.stderr
+    assert rendered.read_text() == path.with_suffix(".html").read_text()
     screenshot, text = chromium_view(path.with_suffix(".html"), tmp_path)
     keep_screenshot(screenshot, "healthy")
     latency = [m for s in record["steps"] for m in s["measurements"] if m["metric"] == "latency"][-1]

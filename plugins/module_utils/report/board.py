@@ -9,7 +9,7 @@ the reason for any rollback in plain words, the fleet grid (environment sets x e
 regions, coloured by state), the timeline of steps, and the gate measurements per version against
 their thresholds.
 
-As a script (tests, CI): python board.py RECORD.json BOARD.html
+As a script (tests, CI, playbooks/board.yml): python -m <this module> RECORD.json BOARD.html
 """
 
 from __future__ import annotations
@@ -223,14 +223,25 @@ def render(record):
 
 
 def main(argv):
-    """python board.py RECORD.json BOARD.html"""
+    """python -m ...report.board RECORD.json BOARD.html; returns an error message or None."""
     import json
+    import os
     if len(argv) != 3:
         return "usage: %s RECORD.json BOARD.html" % argv[0]
-    with open(argv[1], encoding="utf-8") as handle:
-        record = json.load(handle)
-    with open(argv[2], "w", encoding="utf-8") as handle:
-        handle.write(render(record))
+    try:
+        with open(argv[1], encoding="utf-8") as handle:
+            record = json.load(handle)
+    except (OSError, ValueError) as exc:
+        return "board: cannot read the rollout record %s: %s" % (argv[1], exc)
+    if not isinstance(record, dict) or record.get("kind") != "progressive.delivery/rollout-record":
+        return ("board: %s is not a rollout record (no kind 'progressive.delivery/rollout-record'); "
+                "write one with the progressive.delivery.rollout_record callback" % argv[1])
+    try:
+        with open(argv[2], "w", encoding="utf-8") as handle:
+            handle.write(render(record))
+    except OSError as exc:
+        return "board: cannot write %s: %s" % (argv[2], exc)
+    print("rollout board: %s" % os.path.abspath(argv[2]))
     return None
 
 

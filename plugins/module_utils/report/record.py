@@ -265,6 +265,7 @@ class RolloutRecorder(object):
         if step["verdict"]:
             state["last_verdict"] = step["verdict"]
         if failed or step["verdict"] == "fail":
+            state["state"] = "failed"  # until a rollback (or a freeze) says what became of it
             self._decide(step, "stop", plain_words.failed_gate(step))
         else:
             self._decide(step, "proceed", plain_words.passed_gate(step))

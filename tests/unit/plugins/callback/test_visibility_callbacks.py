@@ -1,0 +1,116 @@
+"""The three visibility callbacks through Ansible's plugin loader, fed the hooks Ansible calls."""
+
+import json
+import threading
+import http.server
+
+from ansible_collections.progressive.delivery.tests.unit.plugins.callback.rollout_samples import (
+    BAD_RELEASE,
+    GOOD_RELEASE,
+)
+
+
+def load(callback_loader, name, display, **options):
+    callback = callback_loader.get("progressive.delivery." + name)
+    assert callback is not None, name
+    callback._display = display
+    callback.set_options(direct=options)
+    return callback
+
+
+def test_progress_prints_one_line_per_step_with_split_verdict_and_duration(callback_loader, display, drive):
+    drive(load(callback_loader, "progress", display), BAD_RELEASE)
+    lines = [line.split(" ", 2)[2] for line in display.lines]  # drop "PROGRESS HH:MM:SS"
+    assert lines == [
+        "shop-dev-us-east1 web 3 canary | split 2/1 (33%) | changed | 0.0s",
+        "shop-dev-us-east1 web 3 step 1 | split 1/1 (50%) | changed | 2.5s",
+        "shop-dev-us-east1 web 3 gate 1 | split 1/1 (50%) | fail - error rate 48.00% (allowed: at most 1.00%; "
+        "stable 2 0.00%) | 6.0s",
+        "shop-dev-us-east1 web 3 ROLLBACK | split 2/0 (0%) | rolled back to 2 | 2.0s",
+        "rollout finished | web 3: rolled back (1 rolled back)",
+    ], display.lines
+
+
+def test_progress_gate_line_shows_the_last_value_of_each_check(callback_loader, display, drive):
+    drive(load(callback_loader, "progress", display), GOOD_RELEASE[:3])
+    assert display.lines[2].endswith("gate 1 | split 1/1 (50%) | pass - error rate 0.10% <= 1.24% | 3.0s"), display.lines
+
+
+def test_rollout_record_writes_the_record_and_the_board(callback_loader, display, drive, tmp_path):
+    path = tmp_path / "records" / "run.json"
+    drive(load(callback_loader, "rollout_record", display, path=str(path), board=True), BAD_RELEASE)
+    record = json.loads(path.read_text())
+    assert record["run"]["playbook"] == "release.yml" and record["run"]["outcome"] == "rolled_back"
+    assert record["fleet"] == [{"cluster": "shop-dev-us-east1", "set": "shop", "environment": "dev", "region": "us-east1"}]
+    html = path.with_suffix(".html").read_text()
+    assert "Rolled back in shop-dev-us-east1:" in html
+    assert display.lines == ["rollout record: %s" % path, "rollout board: %s" % path.with_suffix(".html")]
+
+
+def test_rollout_record_default_path_and_no_record_without_release_steps(callback_loader, display, drive, tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    drive(load(callback_loader, "rollout_record", display), [])
+    assert not (tmp_path / "rollout-records").exists() and display.lines == []
+    drive(load(callback_loader, "rollout_record", display, directory=str(tmp_path / "out")), GOOD_RELEASE)
+    written = list((tmp_path / "out").iterdir())
+    assert len(written) == 1 and written[0].name.endswith(".json") and "-release-" in written[0].name
+
+
+def test_rollout_record_warns_when_it_cannot_write(callback_loader, display, drive, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    drive(load(callback_loader, "rollout_record", display, path=str(blocker / "run.json")), GOOD_RELEASE[:1])
+    assert display.warnings and "cannot write" in display.warnings[0]
+
+
+class Hook(http.server.BaseHTTPRequestHandler):
+    received = []
+    status = 200
+
+    def do_POST(self):  # noqa: N802
+        Hook.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(Hook.status)
+        self.end_headers()
+
+    def log_message(self, *args):
+        return None
+
+
+def serve():
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, "http://127.0.0.1:%d/services/T000/B000/secret-part" % server.server_port
+
+
+def test_notify_posts_start_rollback_finish_as_slack_messages(callback_loader, display, drive):
+    server, url = serve()
+    Hook.received, Hook.status = [], 200
+    try:
+        drive(load(callback_loader, "rollout_notify", display, webhook_url=url), BAD_RELEASE)
+    finally:
+        server.shutdown()
+    assert [m["text"].splitlines()[0] for m in Hook.received] == [
+        "Rollout started: web 3 in shop-dev-us-east1 (stable 2)",
+        "Rollback: web 3 in shop-dev-us-east1",
+        "Rollout finished (rolled back): web 3: rolled back (1 rolled back)"]
+    rollback = Hook.received[1]["attachments"][0]
+    assert rollback["color"] == "#e6550d" and rollback["text"].startswith("Version 3 of web was rolled back")
+    assert {f["title"]: f["value"] for f in rollback["fields"]}["serving again"] == "2"
+    assert display.warnings == []
+
+
+def test_notify_failures_warn_without_the_secret_url(callback_loader, display, drive):
+    server, url = serve()
+    Hook.received, Hook.status = [], 500
+    try:
+        drive(load(callback_loader, "rollout_notify", display, webhook_url=url), GOOD_RELEASE)
+    finally:
+        server.shutdown()
+    assert len(Hook.received) == 2 and len(display.warnings) == 2
+    assert all("secret-part" not in w and "did not accept" in w for w in display.warnings), display.warnings
+
+
+def test_notify_without_url_says_so_once_per_message(callback_loader, display, drive):
+    drive(load(callback_loader, "rollout_notify", display), GOOD_RELEASE)
+    assert display.warnings and all("PD_ROLLOUT_WEBHOOK_URL" in w for w in display.warnings)
