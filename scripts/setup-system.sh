@@ -5,12 +5,12 @@
 #   ShellCheck  ansible-test sanity's shellcheck test (skipped silently without it)
 #   openssl     unit tests make a throwaway self-signed certificate for the TLS failure test
 #   git         the sanity run copies the git-tracked tree
-# Set PD_WITH_BROWSER=1 to also install chromium (UI screenshots). Nothing is done when all are present.
+# chromium (headless, the rollout board tests) unless PD_WITH_BROWSER=0. Nothing is done when all are present.
 set -euo pipefail
 
 declare -A want=([kubectl]="kubectl kubernetes-client" [prometheus]="prometheus" [shellcheck]="shellcheck"
                  [openssl]="openssl" [git]="git")
-if [ "${PD_WITH_BROWSER:-0}" = 1 ]; then want[chromium]="chromium"; fi
+if [ "${PD_WITH_BROWSER:-1}" = 1 ]; then want[chromium]="chromium"; fi  # the rollout board tests screenshot it
 
 missing=()
 for cmd in "${!want[@]}"; do
