@@ -7,6 +7,10 @@
 - ``PUT|PATCH /admin/clusters/{name}/faults`` with a JSON body of the fields to change
   (``error_500``, ``error_409``: shares 0..1; ``latency_s``: seconds or "250ms"/"2s";
   ``unreachable``: bool); ``DELETE`` the same path clears every fault.
+- ``GET /admin/requests``: the API requests every cluster has answered since it started, counted
+  by verb and resource (``apps/deployments/scale``, core resources without a group, non-resource
+  paths as themselves); ``?cluster=NAME`` (repeatable) for some clusters only. Benchmarks read it
+  before and after what they measure and subtract.
 
 Admin requests need ``Authorization: Bearer <admin_token>`` (the token is in fleet.json).
 Errors are JSON ``{"error": "..."}`` naming the field.
@@ -26,6 +30,8 @@ from .metrics import CONTENT_TYPE
 class FleetControl(Protocol):
     """What the admin server needs of the running fleet."""
 
+    clusters: dict[str, Any]  # name -> Cluster; cluster.server.requests counts its API requests
+
     def render_metrics(self) -> str: ...
     def cluster_summaries(self) -> list[dict[str, Any]]: ...
     def faults_of(self, name: str) -> dict[str, Any]: ...  # KeyError for unknown clusters
@@ -41,6 +47,7 @@ class AdminServer:
         self.app.router.add_get("/metrics", self._metrics)
         self.app.router.add_get("/healthz", self._healthz)
         self.app.router.add_get("/admin/clusters", self._clusters)
+        self.app.router.add_get("/admin/requests", self._requests)
         faults = "/admin/clusters/{name}/faults"
         self.app.router.add_get(faults, self._get_faults)
         self.app.router.add_put(faults, self._set_faults)
@@ -85,6 +92,14 @@ class AdminServer:
     async def _clusters(self, request: web.Request) -> web.Response:
         return web.json_response({"clusters": self.fleet.cluster_summaries()})
 
+    async def _requests(self, request: web.Request) -> web.Response:
+        names = request.query.getall("cluster", []) or list(self.fleet.clusters)
+        for name in names:
+            if name not in self.fleet.clusters:
+                return _unknown_cluster(name)
+        return web.json_response({"clusters": {name: request_summary(self.fleet.clusters[name])
+                                               for name in names}})
+
     async def _get_faults(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
         try:
@@ -113,6 +128,26 @@ class AdminServer:
             return web.json_response(await self.fleet.clear_faults(name))
         except KeyError:
             return _unknown_cluster(name)
+
+
+def request_summary(cluster: Any) -> dict[str, Any]:
+    """{"total": n, "by_verb": {verb: n}, "by_resource": {resource: n}, "by_verb_resource": {"verb resource": n}}"""
+    by_verb: dict[str, int] = {}
+    by_resource: dict[str, int] = {}
+    by_both: dict[str, int] = {}
+    records = cluster.server.requests.snapshot() if cluster.server is not None else []
+    for record in records:
+        resource = record.resource or record.path
+        if record.subresource:
+            resource = f"{resource}/{record.subresource}"
+        if record.group:
+            resource = f"{record.group}/{resource}"
+        by_verb[record.verb] = by_verb.get(record.verb, 0) + 1
+        by_resource[resource] = by_resource.get(resource, 0) + 1
+        key = f"{record.verb} {resource}"
+        by_both[key] = by_both.get(key, 0) + 1
+    return {"total": len(records), "by_verb": dict(sorted(by_verb.items())),
+            "by_resource": dict(sorted(by_resource.items())), "by_verb_resource": dict(sorted(by_both.items()))}
 
 
 def _error(status: int, message: str) -> web.Response:
