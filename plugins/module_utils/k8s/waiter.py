@@ -83,9 +83,17 @@ class Waiter:
         start = self._clock()
         deadline = start + self.timeout
         target = describe_object(kind, namespace, name)
-        obj = self.client.get(api_version, kind, namespace, name)
-        verdict = _as_verdict(predicate(obj))
         use_watch = True
+        # False while the object's state is unknown (the API did not answer): never judge "gone" from that.
+        known = True
+        try:
+            obj = self.client.get(api_version, kind, namespace, name)
+            verdict = _as_verdict(predicate(obj))
+        except K8sUnavailableError as err:
+            if not err.transient:
+                raise
+            obj, known = None, False
+            verdict = Verdict(False, False, "API unavailable: %s" % err.message)
         while True:
             elapsed = self._clock() - start
             if verdict.done:
@@ -101,7 +109,7 @@ class Waiter:
                     "timed out after %.0fs waiting for %s on context '%s'; last status: %s. Raise wait_timeout "
                     "or look at why it is stuck." % (elapsed, target, self.client.context, verdict.message),
                     obj, elapsed, verdict.message)
-            if use_watch:
+            if use_watch and known:
                 try:
                     obj, verdict = self._watch_until(api_version, kind, namespace, name, predicate, obj, verdict,
                                                      deadline)
@@ -125,6 +133,7 @@ class Waiter:
                     raise
                 verdict = Verdict(False, False, "API unavailable: %s" % err.message)
                 continue
+            known = True
             verdict = _as_verdict(predicate(obj))
 
     def _watch_until(self, api_version, kind, namespace, name, predicate, obj, verdict, deadline):

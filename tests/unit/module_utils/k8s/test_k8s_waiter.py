@@ -125,3 +125,15 @@ def test_returns_as_soon_as_done_even_if_the_watch_stays_open(apiserver, make_cl
     # The next request must not wait for (or read from) the still-open watch connection.
     assert client.get("apps/v1", "Deployment", "shop", "web-v1")["metadata"]["resourceVersion"] == "436"
     assert time.monotonic() - started < 2
+
+
+def test_an_unanswered_first_read_is_not_taken_for_absence(apiserver, make_client):
+    # object_gone must not succeed because the API was down when the wait began.
+    ready = load_fixture("deploy_after_ready.json")
+    apiserver.add("GET", DEPLOY, (503, status_body(503, "ServiceUnavailable", "apiserver restarting")), (200, ready),
+                  (404, load_fixture("deploy_get_404.json")))
+    apiserver.add("GET", DEPLOYS, Watch([{"type": "DELETED", "object": ready}]))
+    obj = _wait(make_client(retry_attempts=1), predicate=object_gone, timeout=30, sleep=0.05)[0]
+    assert obj is None
+    assert len(apiserver.calls("GET", DEPLOY)) >= 2  # the 503, then a real answer before deciding
+    assert apiserver.calls("GET", DEPLOYS)  # and the watch resumed once the state was known
