@@ -78,3 +78,12 @@ def test_kubectl_auth_can_i_and_whoami(api_cluster, jane, devs_read_configmaps):
     who = as_jane(api_cluster, jane, "auth", "whoami", "-o", "yaml")
     info = yaml.safe_load(who.stdout)["status"]["userInfo"]
     assert info["username"] == "jane" and "devs" in info["groups"]
+
+
+def test_kubectl_auth_can_i_list_shows_the_granted_rules(api_cluster, jane, devs_read_configmaps):
+    out = as_jane(api_cluster, jane, "auth", "can-i", "--list", "-n", "default").stdout
+    rows = [line.split() for line in out.splitlines()]
+    assert ["configmaps", "[]", "[]", "[get", "list]"] in rows
+    assert any(r[0] == "selfsubjectaccessreviews.authorization.k8s.io" for r in rows if r)
+    elsewhere = as_jane(api_cluster, jane, "auth", "can-i", "--list", "-n", "kube-system").stdout
+    assert "configmaps" not in elsewhere

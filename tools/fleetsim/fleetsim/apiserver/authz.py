@@ -80,6 +80,32 @@ def allowed(store, a: Attributes) -> bool:
     return False
 
 
+def rules_for(store, user, namespace: str) -> tuple[list[dict], list[dict]]:
+    """(resourceRules, nonResourceRules) the user has in a namespace (SelfSubjectRulesReview)."""
+    if "system:masters" in user.groups:
+        return ([{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+                [{"verbs": ["*"], "nonResourceURLs": ["*"]}])
+    rules: list[dict] = []
+    for binding in store.items(f"clusterrolebindings.{RBAC}"):
+        if any(_subject_matches(s, user, "") for s in binding.get("subjects") or []):
+            rules += _role_rules(store, binding.get("roleRef") or {}, "")
+    if namespace:
+        for binding in store.items(f"rolebindings.{RBAC}", namespace):
+            if any(_subject_matches(s, user, namespace) for s in binding.get("subjects") or []):
+                rules += _role_rules(store, binding.get("roleRef") or {}, namespace)
+    resource_rules, non_resource_rules = [], []
+    for r in rules:
+        if r.get("nonResourceURLs"):
+            non_resource_rules.append({"verbs": r.get("verbs") or [], "nonResourceURLs": r["nonResourceURLs"]})
+        else:
+            out = {"verbs": r.get("verbs") or [], "apiGroups": r.get("apiGroups") or [],
+                   "resources": r.get("resources") or []}
+            if r.get("resourceNames"):
+                out["resourceNames"] = r["resourceNames"]
+            resource_rules.append(out)
+    return resource_rules, non_resource_rules
+
+
 def forbidden(a: Attributes, rt=None) -> ApiError:
     """The real 403: 'deployments.apps "web" is forbidden: User "jane" cannot get resource ...'."""
     who = f'User "{a.user.name}"'

@@ -109,6 +109,9 @@ M: dict[str, dict[int, tuple]] = {
                            7: ("name", "string")},
     "NonResourceAttributes": {1: ("path", "string"), 2: ("verb", "string")},
     "SelfSubjectReview": {1: ("metadata", "ObjectMeta"), 2: ("status", "skip")},
+    "SelfSubjectRulesReview": {1: ("metadata", "ObjectMeta"), 2: ("spec", "SelfSubjectRulesReviewSpec"),
+                               3: ("status", "skip")},
+    "SelfSubjectRulesReviewSpec": {1: ("namespace", "string")},
 }
 
 # Top-level kinds by apiVersion/kind.
@@ -116,7 +119,8 @@ KINDS = {("v1", "Namespace"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "Ser
          ("apps/v1", "Deployment"), ("batch/v1", "Job"),
          ("rbac.authorization.k8s.io/v1", "Role"), ("rbac.authorization.k8s.io/v1", "ClusterRole"),
          ("rbac.authorization.k8s.io/v1", "RoleBinding"), ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
-         ("authorization.k8s.io/v1", "SelfSubjectAccessReview"), ("authentication.k8s.io/v1", "SelfSubjectReview")}
+         ("authorization.k8s.io/v1", "SelfSubjectAccessReview"), ("authorization.k8s.io/v1", "SelfSubjectRulesReview"),
+         ("authentication.k8s.io/v1", "SelfSubjectReview")}
 
 
 def _unsupported(detail: str) -> ApiError:

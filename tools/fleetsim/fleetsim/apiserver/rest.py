@@ -64,8 +64,19 @@ async def _self_subject_access_review(handler, request: web.Request, user) -> we
                           "status": {"allowed": ok}}, 201)
 
 
+async def _self_subject_rules_review(handler, request: web.Request, user) -> web.Response:
+    body = await read_body(request)
+    spec = (body or {}).get("spec") or {}
+    resource_rules, non_resource_rules = authz.rules_for(handler.api.store, user, spec.get("namespace", ""))
+    return json_response({"kind": "SelfSubjectRulesReview", "apiVersion": "authorization.k8s.io/v1",
+                          "metadata": {"creationTimestamp": None}, "spec": spec,
+                          "status": {"resourceRules": resource_rules, "nonResourceRules": non_resource_rules,
+                                     "incomplete": False}}, 201)
+
+
 REVIEWS = {"selfsubjectreviews.authentication.k8s.io": _self_subject_review,
-           "selfsubjectaccessreviews.authorization.k8s.io": _self_subject_access_review}
+           "selfsubjectaccessreviews.authorization.k8s.io": _self_subject_access_review,
+           "selfsubjectrulesreviews.authorization.k8s.io": _self_subject_rules_review}
 
 
 class Target:
