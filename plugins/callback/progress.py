@@ -54,5 +54,5 @@ class CallbackModule(RolloutEvents, CallbackBase):
 
     def on_rollout_end(self, record):
         if record["steps"]:
-            self._display.display("PROGRESS %s rollout finished | %s" % ((record["run"]["finished_at"] or "")[11:19],
-                                                                        record["run"]["summary"]))
+            finished = (record["run"]["finished_at"] or "")[11:19]
+            self._display.display("PROGRESS %s rollout finished | %s" % (finished, record["run"]["summary"]))

@@ -108,11 +108,12 @@ class CallbackModule(RolloutEvents, CallbackBase):
         return True
 
     def on_step(self, step, events):
-        self._write()
+        if self.recorder.released():
+            self._write()
 
     def on_rollout_end(self, record):
-        if not record["steps"]:
-            return  # a play without any release module (a status run, a lint) leaves no record
+        if not self.recorder.released():
+            return  # a run that released nothing (a status run, a lint) leaves no record
         if self._write():
             self._display.display("rollout record: %s" % os.path.abspath(self._path()))
         if self.get_option("board"):

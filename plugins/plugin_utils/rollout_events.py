@@ -138,7 +138,7 @@ class RolloutEvents(object):
             if action.startswith(COLLECTION_PREFIX) and action[len(COLLECTION_PREFIX):] in STEP_KINDS:
                 self._collection_result(host, task, action[len(COLLECTION_PREFIX):], item, item_failed, started)
             elif action in K8S_ACTIONS and not item_failed:
-                self._maybe_frozen(host, item)
+                self._maybe_frozen(host, task, item)
 
     def _collection_result(self, host, task, module, item, failed, started):
         if item.get("censored"):
@@ -155,7 +155,7 @@ class RolloutEvents(object):
         if len(steps) > count:
             self.on_step(steps[-1], events)
 
-    def _maybe_frozen(self, host, item):
+    def _maybe_frozen(self, host, task, item):
         args = _module_args(task, item)
         definition = args.get("definition") or {}
         annotations = ((definition.get("metadata") or {}).get("annotations") or {}) if isinstance(definition, dict) else {}

@@ -155,8 +155,8 @@ def test_healthy_then_bad_release_record_board_progress_and_notifications(shop, 
     for cluster in DEV:
         steps = [s for s in record["steps"] if s["cluster"] == cluster]
         assert [s["kind"] for s in steps] == ["canary", "step", "gate", "step", "gate", "finish"]
-        assert [s["split_after"] for s in steps if s["kind"] == "step"] == [{"stable": 1, "canary": 1},
-                                                                             {"stable": 0, "canary": 2}]
+        splits = [s["split_after"] for s in steps if s["kind"] == "step"]
+        assert splits == [{"stable": 1, "canary": 1}, {"stable": 0, "canary": 2}]
         gates = [s for s in steps if s["kind"] == "gate"]
         assert all(g["verdict"] == "pass" for g in gates)
         errors = [m for g in gates for m in g["measurements"] if m["metric"] == "error_rate"]

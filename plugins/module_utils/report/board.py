@@ -9,7 +9,7 @@ the reason for any rollback in plain words, the fleet grid (environment sets x e
 regions, coloured by state), the timeline of steps, and the gate measurements per version against
 their thresholds.
 
-As a script (tests, CI, playbooks/board.yml): python -m <this module> RECORD.json BOARD.html
+As a script (tests, CI, playbooks/board.yml): plugins/plugin_utils/board_cli.py.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ h3{font-size:14px;margin:14px 0 6px}
 table{border-collapse:collapse;font-size:13px;background:#fff} th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f0f0f0} td.num{text-align:right;font-variant-numeric:tabular-nums}
 .grid td.cell{min-width:150px;height:54px} .cell .state{font-weight:600} .cell .small{font-size:11px;color:#333}
-.legend span{display:inline-block;margin-right:12px;font-size:12px} .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-2px;border:1px solid #bbb}
+.legend span{display:inline-block;margin-right:12px;font-size:12px}
+.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-2px;border:1px solid #bbb}
 .sets{display:flex;flex-wrap:wrap;gap:20px} .charts{display:flex;flex-wrap:wrap;gap:16px}
 svg .grid{stroke:#e5e5e5} svg .axis{font-size:11px;fill:#555} svg .ctitle{font-size:13px;font-weight:600;fill:#222}
 svg.chart,svg.timeline{background:#fff;border:1px solid #ddd}
@@ -220,31 +221,3 @@ def render(record):
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>%s</title>'
             '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
             '<style>%s</style></head><body>%s</body></html>\n' % (_e(title), CSS, "".join(body)))
-
-
-def main(argv):
-    """python -m ...report.board RECORD.json BOARD.html; returns an error message or None."""
-    import json
-    import os
-    if len(argv) != 3:
-        return "usage: %s RECORD.json BOARD.html" % argv[0]
-    try:
-        with open(argv[1], encoding="utf-8") as handle:
-            record = json.load(handle)
-    except (OSError, ValueError) as exc:
-        return "board: cannot read the rollout record %s: %s" % (argv[1], exc)
-    if not isinstance(record, dict) or record.get("kind") != "progressive.delivery/rollout-record":
-        return ("board: %s is not a rollout record (no kind 'progressive.delivery/rollout-record'); "
-                "write one with the progressive.delivery.rollout_record callback" % argv[1])
-    try:
-        with open(argv[2], "w", encoding="utf-8") as handle:
-            handle.write(render(record))
-    except OSError as exc:
-        return "board: cannot write %s: %s" % (argv[2], exc)
-    print("rollout board: %s" % os.path.abspath(argv[2]))
-    return None
-
-
-if __name__ == "__main__":
-    import sys
-    sys.exit(main(sys.argv))

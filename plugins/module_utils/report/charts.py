@@ -90,7 +90,7 @@ def measurement_chart(title, metric, points, width=560, height=230):
         colour = VERSION_COLOURS[index % len(VERSION_COLOURS)]
         if len(pts) > 1:
             out.append('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>'
-                       % (colour, " ".join("%.1f,%.1f" % (x(r), y(v)) for r, v, _ in pts)))
+                       % (colour, " ".join("%.1f,%.1f" % (x(r), y(v)) for r, v, _phase in pts)))
         for r, v, phase in pts:
             mark = FAILED_COLOUR if phase == "Failed" else colour
             out.append('<circle cx="%.1f" cy="%.1f" r="%d" fill="%s"><title>version %s: %s</title></circle>'
@@ -121,12 +121,12 @@ def timeline(steps, width=960, lane=26):
     if not timed:
         return '<p class="empty">no step recorded</p>'
     clusters = []
-    for s, _, _ in timed:
+    for s, _start, _end in timed:
         if s["cluster"] not in clusters:
             clusters.append(s["cluster"])
     left, right, top = 220, 16, 8
-    t0 = min(a for _, a, _ in timed)
-    t1 = max(b for _, _, b in timed)
+    t0 = min(start for _step, start, _end in timed)
+    t1 = max(end for _step, _start, end in timed)
     x = _scale(t0, t1 if t1 > t0 else t0 + 1, left, width - right)
     height = top + lane * len(clusters) + 24
     out = ['<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img">'

@@ -13,8 +13,8 @@ def _fields(pairs):
 
 
 def start_message(record, step):
-    text = "Rollout started: %s %s in %s (stable %s)" % (step.get("app"), step.get("version"), step["cluster"],
-                                                        step.get("stable_version") or "-")
+    text = "Rollout started: %s %s in %s (stable %s)" % (
+        step.get("app"), step.get("version"), step["cluster"], step.get("stable_version") or "-")
     return {"text": text, "attachments": [{
         "color": COLOURS["start"], "fallback": text,
         "fields": _fields([("app", step.get("app")), ("version", step.get("version")), ("cluster", step["cluster"]),

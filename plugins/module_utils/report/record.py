@@ -323,8 +323,7 @@ class RolloutRecorder(object):
         step["version"] = (canary or stable or {}).get("version") or step["version"]
         step["phase"] = result.get("phase")
         if state["state"] == "untouched" and not canary and stable:
-            # A resumed run reading a cluster already done: verified, nothing moved.
-            state["state"] = "verified"
+            # What runs there now; finish() calls it verified if that is the version this run released.
             state["version"] = stable.get("version")
             state["phase"] = result.get("phase")
             state["total_replicas"] = stable.get("replicas")
@@ -383,7 +382,16 @@ class RolloutRecorder(object):
             return "succeeded"
         return "nothing_done"
 
+    def released(self):
+        """Whether the run moved anything (a status or preflight-only run did not)."""
+        return any(step["kind"] != "info" for step in self.record["steps"])
+
     def finish(self, ended, stats=None):
+        # A cluster only read, already running a version this run released: a resumed run verified it.
+        versions = set(app["version"] for app in self.record["apps"])
+        for cluster in self.record["clusters"].values():
+            if cluster["state"] == "untouched" and cluster["version"] in versions:
+                cluster["state"] = "verified"
         run = self.record["run"]
         run["finished_at"] = utc_timestamp(ended)
         if self._started is not None:

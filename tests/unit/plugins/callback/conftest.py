@@ -73,7 +73,8 @@ def drive():
         host = host or FakeHost("shop-dev-us-east1", fleet_set="shop", fleet_environment="dev", fleet_region="us-east1")
         callback.v2_playbook_on_start(FakePlaybook())
         for module, args, result, failed in samples:
-            task = FakeTask("progressive.delivery." + module, args, name="run " + module)
+            action = module if "." in module else "progressive.delivery." + module
+            task = FakeTask(action, args, name="run " + module)
             callback.v2_runner_on_start(host, task)
             if failed:
                 callback.v2_runner_on_failed(FakeResult(host, task, result))

@@ -46,8 +46,9 @@ GATE_PASS = ("gate_check", {"checks": CHECKS}, {
     "changed": False, "verdict": "pass", "reason": "all checks passed",
     "checks": [{"name": "error-ratio", "provider": "prometheus", "phase": "Successful", "dry_run": False, "message": ""}],
     "measurements": [measurement("error-ratio", 0, 0.001, 0.002, "Successful", 7)], "duration": 3.0}, False)
-STEP_2 = ("scale_step", dict(ARGS, canary_replicas=2), dict(STEP_1[2], before=deployments(1, 1),
-                                                           after=deployments(0, 2), step=2, target={"stable": 0, "canary": 2}), False)
+STEP_2 = ("scale_step", dict(ARGS, canary_replicas=2),
+          dict(STEP_1[2], before=deployments(1, 1), after=deployments(0, 2), step=2, target={"stable": 0, "canary": 2}),
+          False)
 FINISH = ("release_finish", ARGS, {"changed": True, "version": "3", "previous_version": "2", "total_replicas": 2,
                                    "actions": [], "phase": "Completed", "duration": 1.0}, False)
 

@@ -3,6 +3,7 @@
 import json
 
 from ansible_collections.progressive.delivery.plugins.module_utils.report import board
+from ansible_collections.progressive.delivery.plugins.plugin_utils import board_cli
 from ansible_collections.progressive.delivery.plugins.module_utils.report.record import RolloutRecorder
 from ansible_collections.progressive.delivery.tests.unit.plugins.callback.rollout_samples import BAD_RELEASE
 
@@ -50,11 +51,11 @@ def test_an_empty_record_renders_a_page_that_says_so():
 def test_script_rejects_what_is_not_a_record(tmp_path):
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"plays": []}))
-    error = board.main(["board", str(other), str(tmp_path / "b.html")])
+    error = board_cli.main(["board", str(other), str(tmp_path / "b.html")])
     assert "is not a rollout record" in error and "rollout_record callback" in error
-    assert "cannot read the rollout record" in board.main(["board", str(tmp_path / "missing.json"), "x.html"])
-    assert board.main(["board"]).startswith("usage:")
+    assert "cannot read the rollout record" in board_cli.main(["board", str(tmp_path / "missing.json"), "x.html"])
+    assert board_cli.main(["board"]).startswith("usage:")
     record = tmp_path / "run.json"
     record.write_text(json.dumps(bad_record()))
-    assert board.main(["board", str(record), str(tmp_path / "b.html")]) is None
+    assert board_cli.main(["board", str(record), str(tmp_path / "b.html")]) is None
     assert (tmp_path / "b.html").read_text().startswith("<!DOCTYPE html>")

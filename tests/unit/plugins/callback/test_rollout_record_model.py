@@ -92,16 +92,16 @@ def test_a_failure_outside_the_modules_fails_the_run_and_a_partial_record_is_in_
     recorder = RolloutRecorder(playbook="release.yml", started=1.0)
     assert recorder.record["run"]["outcome"] == "in_progress"
     schema_validate(recorder.record)
-    record, _ = record_of(GOOD_RELEASE[:1], stats={"shop-dev-us-east1": {"failures": 1, "unreachable": 0}})
+    record, _events = record_of(GOOD_RELEASE[:1], stats={"shop-dev-us-east1": {"failures": 1, "unreachable": 0}})
     assert record["run"]["outcome"] == "failed"
-    record, _ = record_of(GOOD_RELEASE[:2])
+    record, _events = record_of(GOOD_RELEASE[:2])
     assert record["run"]["outcome"] == "incomplete"
 
 
 def test_a_failed_step_without_rollback_leaves_the_cluster_failed_with_the_modules_message():
-    module, args, result, _ = GOOD_RELEASE[1]
+    module, args, result, _failed = GOOD_RELEASE[1]
     failed = dict(result, failed=True, msg="pod web-3-x: CrashLoopBackOff (exit code 1)")
-    record, _ = record_of([GOOD_RELEASE[0], (module, args, failed, True)])
+    record, _events = record_of([GOOD_RELEASE[0], (module, args, failed, True)])
     schema_validate(record)
     assert record["run"]["outcome"] == "failed"
     assert record["decisions"][-1]["reason"] == (
@@ -110,15 +110,20 @@ def test_a_failed_step_without_rollback_leaves_the_cluster_failed_with_the_modul
 
 def test_frozen_and_verified_clusters():
     recorder = RolloutRecorder(started=0.0)
-    recorder.task_result("a", "release_info", "read", {"app": "web"},
-                         {"stable": {"version": "2", "replicas": 3}, "canary": None, "phase": "Completed"},
-                         False, 1.0, 2.0)
-    assert recorder.record["clusters"]["a"]["state"] == "verified"
+    for cluster, stable_version in (("a", "3"), ("c", "2")):
+        recorder.task_result(cluster, "release_info", "read", {"app": "web"},
+                             {"stable": {"version": stable_version, "replicas": 3}, "canary": None,
+                              "phase": "Completed"}, False, 1.0, 2.0)
+    assert not recorder.released()
     for module, args, result, failed in BAD_RELEASE[:3]:
         recorder.task_result("b", module, "t", args, result, failed, 1.0, 2.0)
+    assert recorder.record["clusters"]["b"]["state"] == "failed" and recorder.released()
     assert recorder.mark_frozen("b", "held at canary 1 / stable 1", 3.0) == ["frozen"]
     record = recorder.finish(4.0)
     schema_validate(record)
+    # "a" already runs 3, the version released: verified; "c" runs the old version: only read.
+    assert {name: c["state"] for name, c in record["clusters"].items()} == {
+        "a": "verified", "b": "frozen", "c": "untouched"}
     assert record["run"]["outcome"] == "frozen" and record["decisions"][-1]["decision"] == "freeze"
     assert "Version 3 held at its current split in b" in record["decisions"][-1]["reason"]
 

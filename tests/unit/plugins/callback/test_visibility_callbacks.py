@@ -36,6 +36,15 @@ def test_progress_gate_line_shows_the_last_value_of_each_check(callback_loader, 
     assert display.lines[2].endswith("gate 1 | split 1/1 (50%) | pass - error rate 0.10% <= 1.24% | 3.0s"), display.lines
 
 
+def test_progress_and_record_see_the_roles_freeze_annotation(callback_loader, display, drive, tmp_path):
+    freeze = ("kubernetes.core.k8s", {"state": "patched", "kind": "Deployment", "name": "web-3", "definition": {
+        "metadata": {"annotations": {"progressive.delivery/frozen": "2026-11-26T11:31:00Z at canary 1 / stable 1"}}}},
+        {"changed": True}, False)
+    drive(load(callback_loader, "progress", display), BAD_RELEASE[:3] + [freeze])
+    assert display.lines[3].endswith("gate 1 | split 1/1 (50%) | FROZEN at the current split | 6.0s"), display.lines
+    assert display.lines[4].endswith("rollout finished | web 3: frozen (1 frozen)"), display.lines
+
+
 def test_rollout_record_writes_the_record_and_the_board(callback_loader, display, drive, tmp_path):
     path = tmp_path / "records" / "run.json"
     drive(load(callback_loader, "rollout_record", display, path=str(path), board=True), BAD_RELEASE)
@@ -47,10 +56,11 @@ def test_rollout_record_writes_the_record_and_the_board(callback_loader, display
     assert display.lines == ["rollout record: %s" % path, "rollout board: %s" % path.with_suffix(".html")]
 
 
-def test_rollout_record_default_path_and_no_record_without_release_steps(callback_loader, display, drive, tmp_path,
-                                                                          monkeypatch):
+def test_rollout_record_default_path_and_no_record_without_release_steps(
+        callback_loader, display, drive, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    drive(load(callback_loader, "rollout_record", display), [])
+    status_only = [("release_info", {"app": "web"}, {"stable": {"version": "2", "replicas": 2}, "canary": None}, False)]
+    drive(load(callback_loader, "rollout_record", display), status_only)
     assert not (tmp_path / "rollout-records").exists() and display.lines == []
     drive(load(callback_loader, "rollout_record", display, directory=str(tmp_path / "out")), GOOD_RELEASE)
     written = list((tmp_path / "out").iterdir())
