@@ -27,7 +27,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.k8s.client im
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--fleet-json", required=True)
     parser.add_argument("--namespace", required=True)
     parser.add_argument("--app", required=True)
