@@ -54,5 +54,9 @@ demo: system venv
 	  echo "make demo: not available yet - the demo arrives with the fleet progression work (scripts/demo.sh)." >&2; \
 	  exit 1; fi
 
+# Every reliability scenario with its trial counts (tens of minutes); writes tests/reliability/results.md.
+reliability: system venv
+	@$(BIN)/pytest -q -p no:cacheprovider --timeout=3600 -o asyncio_default_fixture_loop_scope=function tests/reliability
+
 clean:
 	rm -rf $(VENV) tests/output .pytest_cache build context
