@@ -134,6 +134,7 @@ step sanity run_sanity
 step unit run_pytest tests/unit
 step fleetsim run_pytest tests/fleetsim
 step integration run_pytest tests/integration
+step reliability-fast pytest -q -p no:cacheprovider --timeout=300 -o asyncio_default_fixture_loop_scope=function -m reliability_fast tests/reliability
 
 run_molecule() {
   local scenarios=() d
