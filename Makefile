@@ -13,6 +13,7 @@ help:
 	@echo "make test         everything: ansible-lint, ansible-test sanity, unit, fleetsim, integration, molecule"
 	@echo "make lint|sanity|unit|fleetsim|integration|molecule   one step of make test"
 	@echo "make build        collection tarball in build/    make ee   execution-environment build context in build/ee/context/"
+	@echo "make reliability  every reliability scenario (tens of minutes)"
 	@echo "make venv         (re)create .venv                make clean   remove .venv and test output"
 
 system:

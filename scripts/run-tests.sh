@@ -4,12 +4,13 @@
 #   1. system packages (scripts/setup-system.sh) and .venv (scripts/setup-venv.sh), created when missing
 #   2. ansible-lint, production profile, offline (.ansible-lint)
 #   3. ansible-test sanity, every test, no ignore files (see run_sanity below for how it runs offline)
-#   4. pytest tests/unit, tests/fleetsim, tests/integration (each only when it has tests)
+#   4. pytest tests/unit, tests/fleetsim, tests/integration, tests/reliability -m reliability_fast
+#      (each only when it has tests)
 #   5. molecule scenarios in extensions/molecule (when there are any)
 #
 # Environment knobs for local iteration (the summary shows skipped steps): PD_ONLY="sanity" runs only the
 # named steps, PD_SKIP="sanity molecule" skips them. Step names: ansible-lint sanity unit fleetsim
-# integration molecule.
+# integration reliability-fast molecule.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,26 +40,33 @@ step() {  # step <name> <command...>
   fi
   echo
   echo "===== $name: $*"
+  step_detail=""
   "$@"
   rc=$?
   if [ "$rc" -eq 0 ]; then
-    record PASS "$name" "$((SECONDS - t0))s"
+    record PASS "$name" "$((SECONDS - t0))s${step_detail:+  ($step_detail)}"
   elif [ "$rc" -eq 75 ]; then  # EX_TEMPFAIL used below for "nothing to test here"
     record SKIP "$name" "no tests"
   else
-    record FAIL "$name" "exit $rc after $((SECONDS - t0))s"
+    record FAIL "$name" "exit $rc after $((SECONDS - t0))s${step_detail:+  ($step_detail)}"
     failures=$((failures + 1))
   fi
 }
 
-run_pytest() {  # run_pytest <dir>: skip (75) when the directory has no test files; no tests collected is a failure
+run_pytest() {  # run_pytest <dir> [pytest args]: skip (75) when <dir> has no test files; none collected is a failure
   local dir=$1 rc
+  shift
   if [ ! -d "$dir" ] || ! find "$dir" -name 'test_*.py' -print -quit | grep -q .; then
     echo "no test files in $dir"
     return 75
   fi
-  pytest -q -p no:cacheprovider --timeout=300 -o asyncio_default_fixture_loop_scope=function "$dir"
-  rc=$?
+  local log
+  log=$(mktemp)
+  pytest -q -p no:cacheprovider --timeout=300 -o asyncio_default_fixture_loop_scope=function "$@" "$dir" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  # pytest's closing line ("451 passed, 2 skipped in 20.1s") goes into the summary.
+  step_detail=$(grep -E '^=*[ ]*[0-9]+ (passed|failed|error|skipped|deselected)' "$log" | tail -1 | tr -d '=' | xargs)
+  rm -f "$log"
   if [ "$rc" -eq 5 ]; then
     echo "run-tests: $dir has test files but pytest collected no tests (import error or wrong names?)"
   fi
@@ -134,7 +142,8 @@ step sanity run_sanity
 step unit run_pytest tests/unit
 step fleetsim run_pytest tests/fleetsim
 step integration run_pytest tests/integration
-step reliability-fast pytest -q -p no:cacheprovider --timeout=300 -o asyncio_default_fixture_loop_scope=function -m reliability_fast tests/reliability
+# The fast subset of the reliability scenarios (all of them: `make reliability`).
+step reliability-fast run_pytest tests/reliability -m reliability_fast
 
 run_molecule() {
   local scenarios=() d
