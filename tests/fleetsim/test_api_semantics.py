@@ -262,3 +262,30 @@ def test_scale_put_with_stale_resource_version_conflicts(api):
     with pytest.raises(ApiError) as err:
         api.update("deployments.apps", scale, subresource="scale", namespace="ns", name="web")
     assert err.value.code == 422 and 'Scale.autoscaling "web" is invalid: spec.replicas' in err.value.message
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"spec": {"replicas": "three"}}, 'json: cannot unmarshal string into Go struct field Deployment.spec.replicas '
+                                      'of type int32'),
+    ({"spec": ["not", "an", "object"]}, "json: cannot unmarshal array into Go struct field Deployment.spec of type "
+                                        "struct"),
+    ({"metadata": {"name": "web", "namespace": "ns", "labels": {"a": 1}}},
+     "json: cannot unmarshal number into Go struct field Deployment.metadata.labels.a of type string"),
+])
+def test_wrongly_typed_values_are_refused_before_validation(api, body, message):
+    obj = deploy()
+    for key, value in body.items():
+        obj[key] = value
+    with pytest.raises(ApiError) as err:
+        api.create("deployments.apps", obj)
+    assert err.value.code == 400
+    assert err.value.message == f'Deployment in version "v1" cannot be handled as a Deployment: {message}'
+
+
+def test_nulls_decode_to_unset_fields(api):
+    obj = deploy()
+    obj["metadata"]["creationTimestamp"] = None
+    obj["spec"]["strategy"] = None
+    obj["status"] = None
+    out = api.create("deployments.apps", obj)
+    assert out["metadata"]["creationTimestamp"] and out["spec"]["strategy"]["type"] == "RollingUpdate"

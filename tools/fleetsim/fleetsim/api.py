@@ -115,6 +115,7 @@ class Api:
     def _check_type(self, rt: ResourceType, obj: dict) -> None:
         if not isinstance(obj, dict):
             raise errors.bad_request("the object provided is not a JSON object")
+        self._check_decodable(rt, obj)
         av, kind = obj.get("apiVersion"), obj.get("kind")
         if av and av != rt.api_version:
             raise errors.bad_request(f"the API version in the data ({av}) does not match the expected API "
@@ -123,6 +124,40 @@ class Api:
             raise errors.bad_request(f"the kind in the data ({kind}) does not match the expected kind ({rt.kind})")
         obj["apiVersion"] = rt.api_version
         obj["kind"] = rt.kind
+
+    @staticmethod
+    def _check_decodable(rt: ResourceType, obj: dict) -> None:
+        """What the real server's JSON decoder refuses (400) before any validation: a value of the
+        wrong JSON type for its Go field (a string for replicas, a list for spec, ...)."""
+        from . import openapi
+        if rt.is_crd:
+            node = None
+        else:
+            node = openapi.root_for(rt.api_version, rt.kind)
+        where = None
+        if node is not None:
+            where = openapi.type_error(obj, node)
+            if where is None:
+                openapi.drop_nulls(obj, node)
+        else:
+            # No schema (kinds without a recorded document, custom resources): the envelope at least.
+            for key in (("metadata",) if rt.is_crd else ("metadata", "spec", "status")):
+                if key in obj and obj[key] is None:
+                    del obj[key]
+                if key in obj and not isinstance(obj[key], dict):
+                    where = (key, type(obj[key]).__name__, "struct")
+                    break
+            meta = obj.get("metadata") or {}
+            for key in ("labels", "annotations"):
+                value = meta.get(key) if isinstance(meta, dict) else None
+                if value is not None and not (isinstance(value, dict) and
+                                              all(isinstance(v, str) for v in value.values())):
+                    where = (f"metadata.{key}", "object", "map[string]string")
+        if where is not None:
+            path, got, want = where
+            raise errors.bad_request(f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
+                                     f'json: cannot unmarshal {got} into Go struct field {rt.kind}.{path} '
+                                     f'of type {want}')
 
     @staticmethod
     def _ordered(rt: ResourceType, obj: dict) -> dict:

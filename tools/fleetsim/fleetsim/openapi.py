@@ -201,3 +201,98 @@ def root_for(api_version: str, kind: str, crd_schema: dict | None = None) -> Nod
 
 def iter_paths() -> Iterator[str]:
     return iter(sorted(documents()))
+
+
+_JSON_TYPE = {dict: "object", list: "array", str: "string", bool: "bool", int: "number", float: "number",
+              type(None): "null"}
+
+
+def _go_type(node: Node) -> str:
+    t = node.type
+    if node.int_or_string:
+        return "intstr.IntOrString"
+    if t == "integer":
+        return node.schema.get("format") or "int64"
+    if t == "number":
+        return "float64"
+    if t == "boolean":
+        return "bool"
+    if t == "string":
+        return "string"
+    if t == "array":
+        return "[]" + (_go_type(node.items) if node.items is not None else "interface {}")
+    if node.is_map:
+        return "map[string]" + _go_type(Node(node.schema["additionalProperties"], node.catalog))
+    return "struct"
+
+
+def _accepts(node: Node, value) -> bool:
+    if value is None:
+        return True  # null decodes to the zero value
+    if node.int_or_string:
+        return isinstance(value, (int, str)) and not isinstance(value, bool)
+    t = node.type
+    if t == "integer":
+        return isinstance(value, int) and not isinstance(value, bool) or (
+            isinstance(value, float) and value.is_integer())
+    if t == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if t == "boolean":
+        return isinstance(value, bool)
+    if t == "string":
+        return isinstance(value, str)
+    if t == "array":
+        return isinstance(value, list)
+    if t == "object":
+        return isinstance(value, dict)
+    return True
+
+
+def type_error(obj, node: Node | None, path: str = "") -> tuple[str, str, str] | None:
+    """The first value whose JSON type the schema's Go type cannot decode: (path, json type, go type).
+    This is what makes the real server answer 400 before any validation."""
+    if node is None:
+        return None
+    if not _accepts(node, obj):
+        return path, _JSON_TYPE.get(type(obj), "value"), _go_type(node)
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if path == "" and k in ("apiVersion", "kind"):
+                continue
+            child = node.field(k)
+            if child is None and k == "metadata" and path == "":
+                child = _object_meta_node()
+            err = type_error(v, child, f"{path}.{k}" if path else k)
+            if err:
+                return err
+    elif isinstance(obj, list) and node.items is not None:
+        for i, v in enumerate(obj):
+            err = type_error(v, node.items, f"{path}[{i}]")
+            if err:
+                return err
+    return None
+
+
+def _object_meta_node() -> Node | None:
+    cat = schemas()
+    s = cat.get("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
+    return Node(s, cat) if s else None
+
+
+_ZERO = {"string": "", "integer": 0, "number": 0, "boolean": False, "array": [], "object": {}}
+
+
+def drop_nulls(value, node: Node | None) -> None:
+    """Null decodes to Go's zero value: object members become unset, list elements zero values."""
+    if isinstance(value, dict):
+        for k in [k for k, v in value.items() if v is None]:
+            del value[k]
+        for k, v in value.items():
+            drop_nulls(v, node.field(k) if node is not None else None)
+    elif isinstance(value, list):
+        items = node.items if node is not None else None
+        for i, v in enumerate(value):
+            if v is None:
+                value[i] = {} if items is None else _ZERO.get(items.type or "object", {})
+            else:
+                drop_nulls(v, items)

@@ -85,12 +85,20 @@ class JobStrategy(GenerationStrategy):
         spec.setdefault("suspend", False)
         spec.setdefault("podReplacementPolicy", "TerminatingOrFailed")
         from .pods import default_pod_spec
-        default_pod_spec(((spec.get("template") or {}).get("spec")) or {})
+        template = spec.get("template")
+        if isinstance(template, dict) and isinstance(template.get("spec"), dict):
+            default_pod_spec(template["spec"])
 
     def validate(self, obj, ctx):
         spec = obj.get("spec") or {}
         out = validate_nonneg("spec.parallelism", spec.get("parallelism"))
         out += validate_nonneg("spec.backoffLimit", spec.get("backoffLimit"))
+        template = spec.get("template")
+        if not isinstance(template, dict):
+            out.append(field_required("spec.template"))
+        else:
+            from .pods import validate_pod_template
+            out += validate_pod_template("spec.template", template, ("OnFailure", "Never"))
         return out
 
 
