@@ -130,15 +130,15 @@ def service(app: str) -> dict:
             "spec": {"selector": {"app": app}, "ports": [{"name": "http", "port": 80, "targetPort": 8080}]}}
 
 
-def deploy_stable(fleet: Fleet, names: list[str], replicas: int = N, timeout: float = 300) -> None:
+def deploy_stable(fleet: Fleet, names: list[str], replicas: int = N, timeout: float = 300, app: str = APP) -> None:
     """Version 1 of the app (N pods) and its Service in each cluster, then wait until all are Ready."""
     clients = {name: fleet.client(name) for name in names}
     for client in clients.values():
-        client.create(deployment(APP, STABLE_VERSION, replicas))
-        client.create(service(APP))
+        client.create(deployment(app, STABLE_VERSION, replicas))
+        client.create(service(app))
     for client in clients.values():
         DeploymentWait(client, timeout=timeout, sleep=0.5).until_rolled_out(
-            client.get("apps/v1", "Deployment", NAMESPACE, APP))
+            client.get("apps/v1", "Deployment", NAMESPACE, app))
 
 
 def run_module(module: str, args: dict, timeout: float = 600) -> tuple[dict, float]:
@@ -213,17 +213,26 @@ def run_sampled(argv: list[str], env: dict, cwd: str | None = None, timeout: flo
 
 
 def task_profile(output: str, top: int = 8) -> list[dict]:
-    """The slowest tasks from ansible.posix.profile_tasks' recap ("name ---- 12.34s")."""
-    rows = []
-    recap = output.split("TASKS RECAP", 1)[-1] if "TASKS RECAP" in output else ""
+    """Where a playbook's time went, from ansible.posix.profile_tasks' recap ("name ---- 12.34s",
+    PROFILE_TASKS_TASK_OUTPUT_LIMIT=all): seconds summed per task name, slowest first, with how
+    many times the task ran and its share of the summed task time."""
+    totals: dict[str, list] = {}
+    recap = output.split("TASKS RECAP", 1)[1] if "TASKS RECAP" in output else ""
     for line in recap.splitlines():
         line = line.strip()
-        if "-" * 4 in line and line.endswith("s"):
-            name, _, seconds = line.rpartition(" ")
-            try:
-                rows.append({"task": name.rstrip(" -"), "seconds": float(seconds[:-1])})
-            except ValueError:
-                continue
+        if "----" not in line or not line.endswith("s"):
+            continue
+        name, _, seconds = line.rpartition(" ")
+        try:
+            value = float(seconds[:-1])
+        except ValueError:
+            continue
+        entry = totals.setdefault(name.rstrip(" -"), [0.0, 0])
+        entry[0] += value
+        entry[1] += 1
+    overall = sum(seconds for seconds, _ in totals.values()) or 1.0
+    rows = [{"task": name, "seconds": round(seconds, 2), "runs": runs, "share": round(seconds / overall, 3)}
+            for name, (seconds, runs) in totals.items()]
     rows.sort(key=lambda row: -row["seconds"])
     return rows[:top]
 
