@@ -143,6 +143,8 @@ class RolloutEvents(object):
     def _collection_result(self, host, task, module, item, failed, started):
         if item.get("censored"):
             return  # no_log: nothing may be recorded
+        if getattr(task, "check_mode", False) is True or "plan" in item:
+            return  # a check-mode call (e.g. a role's preflight) changed nothing
         args = _module_args(task, item)
         cluster, location = location_of(host)
         if cluster in ("localhost", "127.0.0.1") and args.get("context"):

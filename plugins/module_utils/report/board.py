@@ -30,6 +30,7 @@ STATE_COLOURS = {
     "untouched": "#eeeeee", "verified": "#c7e9c0", "in_progress": "#fdd49e", "promoted": "#74c476",
     "frozen": "#9ecae1", "failed": "#fb6a4a", "rolled_back": "#fc9272",
 }
+PLOTTED = ("error_rate", "latency")
 OUTCOME_COLOURS = {"succeeded": "#31a354", "rolled_back": "#e6550d", "failed": "#de2d26", "frozen": "#3182bd",
                    "incomplete": "#fd8d3c", "in_progress": "#fd8d3c", "nothing_done": "#969696"}
 
@@ -146,7 +147,8 @@ def measurement_points(record):
     groups = {}
     for step in record.get("steps") or []:
         for m in step.get("measurements") or []:
-            if m.get("value") is None and m.get("baseline") is None:
+            # Error rates and latencies are plotted; other values (pass ratios, restarts) stay in the table.
+            if m.get("metric") not in PLOTTED or (m.get("value") is None and m.get("baseline") is None):
                 continue
             # The same check runs again at every step with the versions in its name: group by metric and versions.
             key = (m.get("metric") or "other", step.get("cluster"))

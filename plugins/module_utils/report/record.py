@@ -68,15 +68,14 @@ def metric_kind(check_args, measurement):
     """What a check measures, for grouping the plots: error_rate, latency or other.
 
     Read from the check's name and query (the collection's roles name their checks
-    error-ratio-... and query http_requests_total with a 5xx code); http checks measure latency.
+    error-ratio-... and query http_requests_total with a 5xx code). An http check's value is its pass
+    ratio and a kubernetes check's a restart count: other.
     """
     text = " ".join(str((check_args or {}).get(k) or "") for k in ("name", "query")).lower()
     text += " " + str(measurement.get("check") or "").lower()
     if "error" in text or "5.." in text or "5xx" in text:
         return "error_rate"
     if any(word in text for word in ("latency", "duration", "quantile", "p99", "p95")):
-        return "latency"
-    if measurement.get("provider") == "http":
         return "latency"
     return "other"
 

@@ -40,6 +40,7 @@ class FakeTask(object):
         self.args = args
         self.name = name
         self._uuid = "%s-%s" % (action, id(self))
+        self.check_mode = False
 
     def get_name(self):
         return self.name

@@ -45,6 +45,20 @@ def test_progress_and_record_see_the_roles_freeze_annotation(callback_loader, di
     assert display.lines[4].endswith("rollout finished | web 3: frozen (1 frozen)"), display.lines
 
 
+def test_check_mode_calls_are_not_steps(callback_loader, display, drive, tmp_path):
+    from ansible_collections.progressive.delivery.tests.unit.plugins.callback.conftest import FakeHost, FakeResult, FakeTask
+
+    module, args, result, failed = BAD_RELEASE[0]
+    planned = ("canary", args, dict(result, plan=["create Deployment web-3"], canary=None), False)
+    callback = load(callback_loader, "progress", display)
+    drive(callback, [planned] + BAD_RELEASE[:1])
+    assert [s["kind"] for s in callback.recorder.record["steps"]] == ["canary"]
+    task = FakeTask("progressive.delivery.canary", args)
+    task.check_mode = True
+    callback.v2_runner_on_ok(FakeResult(FakeHost("x"), task, result))
+    assert len(callback.recorder.record["steps"]) == 1
+
+
 def test_rollout_record_writes_the_record_and_the_board(callback_loader, display, drive, tmp_path):
     path = tmp_path / "records" / "run.json"
     drive(load(callback_loader, "rollout_record", display, path=str(path), board=True), BAD_RELEASE)
