@@ -15,6 +15,7 @@ help:
 	@echo "make build        collection tarball in build/    make ee   execution-environment build context in build/ee/context/"
 	@echo "make reliability  every reliability scenario (tens of minutes)"
 	@echo "make venv         (re)create .venv                make clean   remove .venv and test output"
+	@echo "make bench        benchmarks: rollout overhead, baseline, rollback, API cost, 200-cluster scale"
 
 system:
 	@bash scripts/setup-system.sh
@@ -58,6 +59,10 @@ demo: system venv
 # Every reliability scenario with its trial counts (tens of minutes); writes tests/reliability/results.md.
 reliability: system venv
 	@$(BIN)/pytest -q -p no:cacheprovider --timeout=3600 -o asyncio_default_fixture_loop_scope=function tests/reliability
+
+# Benchmarks of issue 10 (not part of make test): about 15-20 minutes on 2 cores; bench/README.md.
+bench: system venv
+	@$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) tests/output .pytest_cache build context
