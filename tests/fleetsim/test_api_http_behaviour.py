@@ -51,11 +51,11 @@ def containers_of(cluster, ns):
 
 def test_client_side_apply_reorders_adds_and_removes_list_items(api_cluster):
     ensure_ns(api_cluster, "h1")
-    api_cluster.kubectl("apply", "-f", "-", stdin=manifest("h1", [("a", ["X", "Y"]), ("b", ["Z"])]))
+    api_cluster.kubectl("apply", "-f", "-", stdin=manifest("h1", [("a", ["ENV_X", "ENV_Y"]), ("b", ["ENV_Z"])]))
     # Reorder containers, drop env Y, drop container b, add c: kubectl sends $setElementOrder and
     # $patch: delete directives computed from last-applied-configuration.
-    api_cluster.kubectl("apply", "-f", "-", stdin=manifest("h1", [("c", ["Q"]), ("a", ["X"])]))
-    assert containers_of(api_cluster, "h1") == [("c", ["Q"]), ("a", ["X"])]
+    api_cluster.kubectl("apply", "-f", "-", stdin=manifest("h1", [("c", ["ENV_Q"]), ("a", ["ENV_X"])]))
+    assert containers_of(api_cluster, "h1") == [("c", ["ENV_Q"]), ("a", ["ENV_X"])]
 
 
 def test_delete_collection_by_label(api_cluster):

@@ -282,10 +282,16 @@ def test_wrongly_typed_values_are_refused_before_validation(api, body, message):
     assert err.value.message == f'Deployment in version "v1" cannot be handled as a Deployment: {message}'
 
 
-def test_nulls_decode_to_unset_fields(api):
+def test_null_structs_and_list_items_decode_to_zero_values(api):
     obj = deploy()
     obj["metadata"]["creationTimestamp"] = None
-    obj["spec"]["strategy"] = None
     obj["status"] = None
+    obj["spec"]["template"]["spec"]["containers"][0]["ports"] = [None]
+    with pytest.raises(ApiError) as err:
+        api.create("deployments.apps", obj)
+    # the null port became an empty ContainerPort, which validation then refuses by field
+    assert err.value.code == 422
+    assert "spec.template.spec.containers[0].ports[0].containerPort: Required value" in err.value.message
+    obj["spec"]["template"]["spec"]["containers"][0].pop("ports")
     out = api.create("deployments.apps", obj)
-    assert out["metadata"]["creationTimestamp"] and out["spec"]["strategy"]["type"] == "RollingUpdate"
+    assert out["metadata"]["creationTimestamp"] and out["status"] == {}

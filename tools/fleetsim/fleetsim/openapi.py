@@ -282,17 +282,19 @@ def _object_meta_node() -> Node | None:
 _ZERO = {"string": "", "integer": 0, "number": 0, "boolean": False, "array": [], "object": {}}
 
 
-def drop_nulls(value, node: Node | None) -> None:
-    """Null decodes to Go's zero value: object members become unset, list elements zero values."""
+def drop_nulls(value, node: Node | None, top: bool = True) -> None:
+    """Null decodes to Go's zero value. Members stay null (Go writes null back for zero times such
+    as lastProbeTime), except the top-level structs; list elements become zero values."""
     if isinstance(value, dict):
-        for k in [k for k, v in value.items() if v is None]:
-            del value[k]
+        if top:
+            for k in [k for k in ("metadata", "spec", "status") if k in value and value[k] is None]:
+                del value[k]
         for k, v in value.items():
-            drop_nulls(v, node.field(k) if node is not None else None)
+            drop_nulls(v, node.field(k) if node is not None else None, False)
     elif isinstance(value, list):
         items = node.items if node is not None else None
         for i, v in enumerate(value):
             if v is None:
                 value[i] = {} if items is None else _ZERO.get(items.type or "object", {})
             else:
-                drop_nulls(v, items)
+                drop_nulls(v, items, False)
