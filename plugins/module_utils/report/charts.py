@@ -79,18 +79,23 @@ def measurement_chart(title, metric, points, width=560, height=230):
             out.append('<text x="%.1f" y="%d" class="axis" text-anchor="middle">s%s</text>'
                        % (x(rank), height - bottom + 14, escape(str(p["step"]))))
     series = {}
+    stables = set()
     for rank, p in enumerate(points):
         if p.get("value") is not None:
             series.setdefault(str(p.get("version")), []).append((rank, p["value"], p.get("phase")))
         if p.get("baseline") is not None:
+            stables.add(str(p.get("baseline_version")))
             series.setdefault(str(p.get("baseline_version")), []).append((rank, p["baseline"], None))
     legend_x = left
     legend_y = height - 12
-    for index, (version, pts) in enumerate(sorted(series.items())):
+    ordered = sorted(series.items(), key=lambda item: (item[0] not in stables, item[0]))
+    for index, (version, pts) in enumerate(ordered):
         colour = VERSION_COLOURS[index % len(VERSION_COLOURS)]
         if len(pts) > 1:
-            out.append('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>'
-                       % (colour, " ".join("%.1f,%.1f" % (x(r), y(v)) for r, v, _phase in pts)))
+            # The stable's line is wide and pale underneath, so equal values still show both versions.
+            width_and_opacity = "5\" stroke-opacity=\"0.45" if version in stables else "2"
+            out.append('<polyline fill="none" stroke="%s" stroke-width="%s" points="%s"/>'
+                       % (colour, width_and_opacity, " ".join("%.1f,%.1f" % (x(r), y(v)) for r, v, _phase in pts)))
         for r, v, phase in pts:
             mark = FAILED_COLOUR if phase == "Failed" else colour
             out.append('<circle cx="%.1f" cy="%.1f" r="%d" fill="%s"><title>version %s: %s</title></circle>'
