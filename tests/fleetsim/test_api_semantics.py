@@ -295,3 +295,10 @@ def test_null_structs_and_list_items_decode_to_zero_values(api):
     obj["spec"]["template"]["spec"]["containers"][0].pop("ports")
     out = api.create("deployments.apps", obj)
     assert out["metadata"]["creationTimestamp"] and out["status"] == {}
+
+
+def test_template_creation_timestamp_null_is_omitted_like_v1_36(api):
+    obj = deploy()
+    obj["spec"]["template"]["metadata"]["creationTimestamp"] = None
+    out = api.create("deployments.apps", obj)
+    assert "creationTimestamp" not in out["spec"]["template"]["metadata"]

@@ -289,6 +289,9 @@ def drop_nulls(value, node: Node | None, top: bool = True) -> None:
         if top:
             for k in [k for k in ("metadata", "spec", "status") if k in value and value[k] is None]:
                 del value[k]
+        if "creationTimestamp" in value and value["creationTimestamp"] is None:
+            # ObjectMeta's zero time is omitted on v1.36 (see the template in deploy_create_201.json).
+            del value["creationTimestamp"]
         for k, v in value.items():
             drop_nulls(v, node.field(k) if node is not None else None, False)
     elif isinstance(value, list):
