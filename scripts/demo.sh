@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# `make demo`: a progressive rollout on a simulated fleet, start to finish, then everything stopped.
+#
+#   1. fleetsim: 2 environment sets (services, batch) x 3 environments (dev, staging, prod) x 3 regions,
+#      plus Prometheus (inventories/fleetsim/demo.yml; clock x10 so pods start fast)
+#   2. web version 1 in every cluster of the services set
+#   3. playbooks/rollout.yml: healthy version 2 through dev -> staging -> prod, region by region,
+#      promotion gates (soak) between environments
+#   4. playbooks/rollout.yml: version 3 answers 50% errors: caught in dev's first cluster, rolled back
+#      and rejected; staging and prod never see it
+#   5. where each version runs (playbooks/rollout_status.yml), then the fleet is stopped (also on failure)
+#
+# Full Ansible output goes to .state/demo/*.log; the terminal shows plays, decisions and failures.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+started=$SECONDS
+
+# Under make, the demo target already ran `make system venv`.
+if [ -z "${MAKELEVEL:-}" ]; then
+  bash scripts/setup-system.sh
+  bash scripts/setup-venv.sh
+fi
+
+export PATH="$root/.venv/bin:$PATH"
+export ANSIBLE_COLLECTIONS_PATH="$root/.venv/collections"
+export ANSIBLE_CONFIG="$root/ansible.cfg"
+# A broken inventory must stop the run, not become an empty inventory.
+export ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED=true
+export ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1 ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_DEPRECATION_WARNINGS=false
+
+state="$root/.state/demo"
+fleet_file="$root/inventories/fleetsim/demo.yml"
+
+stop_fleet() {
+  echo
+  echo "==> stopping the fleet"
+  fleetsim down --state-dir "$state" >/dev/null 2>&1 || true
+}
+
+if [ -f "$state/fleet.json" ]; then
+  echo "==> a demo fleet from an earlier run is still up; stopping it"
+  fleetsim down --state-dir "$state" >/dev/null 2>&1 || true
+fi
+mkdir -p "$state"
+trap stop_fleet EXIT
+
+step() {
+  echo
+  echo "==> [$((SECONDS - started))s] $*"
+}
+
+# Plays, decisions (debug messages), one-line failures and the recap; the rest stays in the log.
+show() {
+  grep --line-buffered -E '^(PLAY \[|PLAY RECAP|fatal:|failed:|Pausing)|"msg": "|^        "[a-z0-9_]+: |^[a-z0-9-]+ +: ok=' |
+    sed -u -E 's/^fatal: \[([^]]+)\]: FAILED! => .*"msg": "([^"]{0,400}).*/  FAILED on \1: \2/' || true
+}
+
+playbook() {  # playbook <log name> <ansible-playbook args...>
+  local log="$state/$1.log" rc
+  shift
+  set +e
+  ansible-playbook -i "$state/fleet.yml" "$@" >"$log" 2>&1 &
+  local pid=$!
+  tail -n +1 -f --pid="$pid" "$log" | show
+  wait "$pid"
+  rc=$?
+  set -e
+  return "$rc"
+}
+
+step "starting fleetsim: 2 environment sets x 3 environments x 3 regions, and Prometheus"
+fleetsim up --fleet "$fleet_file" --state-dir "$state" --prometheus | sed 's/^/  /'
+
+# The same inventory as inventories/local/fleet.yml, on the demo's state directory.
+cat >"$state/fleet.yml" <<YAML
+plugin: progressive.delivery.fleet
+fleet_file: $fleet_file
+fleetsim_state_dir: $state
+YAML
+ansible-inventory -i "$state/fleet.yml" --graph services | sed 's/^/  /'
+
+step "deploying web version 1 in every cluster of the services set"
+playbook app-v1 scripts/demo/app.yml -e demo_hosts=services
+
+step "releasing web version 2 through services: dev -> staging -> prod"
+playbook rollout-v2 playbooks/rollout.yml -e @scripts/demo/vars.yml -e multicluster_release_version=2 \
+  -e environment_promotion_report=false
+
+step "releasing web version 3, which answers 50% of requests with errors"
+if playbook rollout-v3 playbooks/rollout.yml -e @scripts/demo/vars.yml -e multicluster_release_version=3 \
+  -e '{"canary_release_template_overrides": {"metadata": {"annotations": {"fleetsim.io/error-rate": "0.5"}}}}'; then
+  echo "demo: version 3 should have been stopped in dev, but the rollout passed" >&2
+  exit 1
+fi
+echo "  -> version 3 was caught in dev and rolled back (as intended)"
+
+step "where each version runs (every cluster must still run version 2)"
+playbook status playbooks/rollout_status.yml -e @scripts/demo/vars.yml -e environment_promotion_version=3 \
+  -e '{"environment_promotion_report_sets": ["services"]}' -e environment_promotion_report_require_version=2
+
+step "demo passed in $((SECONDS - started))s (logs in ${state#"$root"/})"
