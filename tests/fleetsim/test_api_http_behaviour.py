@@ -135,3 +135,13 @@ def test_paths_outside_served_group_versions_get_the_plain_404(api_cluster):
     r = requests.get(f"{api_cluster.url}/api/v1/nothings", headers=headers, verify=api_cluster.cluster.ca_file,
                      timeout=10)
     assert r.status_code == 404 and r.json()["message"] == "the server could not find the requested resource"
+
+
+def test_finished_watches_leave_no_watcher_behind(api_cluster):
+    store = api_cluster.cluster.store
+    before = api_cluster.call(store.watcher_count)
+    r = requests.get(f"{api_cluster.url}/api/v1/namespaces/default/configmaps",
+                     params={"watch": "1", "timeoutSeconds": "1"}, verify=api_cluster.cluster.ca_file,
+                     headers={"Authorization": f"Bearer {api_cluster.token}"}, timeout=10)
+    assert r.status_code == 200
+    assert api_cluster.call(store.watcher_count) == before

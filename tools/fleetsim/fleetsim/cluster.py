@@ -2,7 +2,6 @@
 fault state, and the control-plane components (controllers, kubelet) that run against its Api."""
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import random
@@ -149,15 +148,3 @@ class Cluster:
     def __repr__(self) -> str:
         return f"Cluster({self.name!r}, port={self.port})"
 
-
-async def wait_until_answering(cluster: Cluster, timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        try:
-            _, writer = await asyncio.open_connection(cluster.host, cluster.port)
-            writer.close()
-            return
-        except OSError:
-            await asyncio.sleep(0.02)
-    raise TimeoutError(f"cluster {cluster.name} does not answer on {cluster.url}")

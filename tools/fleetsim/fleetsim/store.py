@@ -64,12 +64,6 @@ class Store:
         keys = sorted(k for k in objs if namespace is None or k[0] == namespace)
         return [objs[k] for k in keys]
 
-    def count(self, resource: str) -> int:
-        return len(self._objects.get(resource, {}))
-
-    def resources(self) -> list[str]:
-        return [r for r, objs in self._objects.items() if objs]
-
     def drop_resource(self, resource: str) -> None:
         """Forget a resource entirely (its CRD was deleted after its objects were removed)."""
         self._objects.pop(resource, None)
