@@ -94,7 +94,11 @@ if playbook rollout-v3 playbooks/rollout.yml -e @scripts/demo/vars.yml -e multic
   echo "demo: version 3 should have been stopped in dev, but the rollout passed" >&2
   exit 1
 fi
-echo "  -> version 3 was caught in dev and rolled back (as intended)"
+if ! grep -q "web 3 rolled back" "$state/rollout-v3.log"; then
+  echo "demo: version 3 failed, but not through a gate and a rollback (see $state/rollout-v3.log)" >&2
+  exit 1
+fi
+echo "  -> version 3 was caught in dev, rolled back and rejected; staging and prod never saw it"
 
 step "where each version runs (every cluster must still run version 2)"
 playbook status playbooks/rollout_status.yml -e @scripts/demo/vars.yml -e environment_promotion_version=3 \
