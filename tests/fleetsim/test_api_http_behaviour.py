@@ -145,3 +145,23 @@ def test_finished_watches_leave_no_watcher_behind(api_cluster):
                      headers={"Authorization": f"Bearer {api_cluster.token}"}, timeout=10)
     assert r.status_code == 200
     assert api_cluster.call(store.watcher_count) == before
+
+
+def test_a_client_that_goes_away_from_an_idle_watch_is_noticed(api_cluster):
+    import socket
+    import ssl
+    import time
+    store = api_cluster.cluster.store
+    before = api_cluster.call(store.watcher_count)
+    context = ssl.create_default_context(cafile=api_cluster.cluster.ca_file)
+    raw = socket.create_connection(("127.0.0.1", api_cluster.cluster.port))
+    conn = context.wrap_socket(raw, server_hostname="127.0.0.1")
+    conn.sendall((f"GET /api/v1/namespaces/default/secrets?watch=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  f"Authorization: Bearer {api_cluster.token}\r\n\r\n").encode())
+    assert b"200 OK" in conn.recv(4096)
+    assert api_cluster.call(store.watcher_count) == before + 1
+    conn.close()
+    deadline = time.monotonic() + 10
+    while api_cluster.call(store.watcher_count) != before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert api_cluster.call(store.watcher_count) == before

@@ -15,6 +15,8 @@ from .table import to_table
 
 # Without timeoutSeconds the real server ends a watch after a random 30-60 minutes.
 DEFAULT_TIMEOUT = (1800, 3600)
+# How often an idle watch checks that its client is still connected.
+DISCONNECT_CHECK_S = 2.0
 
 
 def _line(event: dict) -> bytes:
@@ -55,15 +57,28 @@ async def stream_watch(handler, request: web.Request, target) -> web.StreamRespo
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     first = True
+    pending = None
     try:
+        pending = None
         while True:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 break
+            if pending is None:
+                pending = asyncio.ensure_future(watcher.__anext__())
+            # Wake up now and then to notice clients that went away while nothing happened.
+            done, _ = await asyncio.wait({pending}, timeout=min(remaining, DISCONNECT_CHECK_S))
+            if not done:
+                transport = request.transport
+                if transport is None or transport.is_closing():
+                    break
+                continue
             try:
-                event = await asyncio.wait_for(watcher.__anext__(), remaining)
-            except (asyncio.TimeoutError, StopAsyncIteration):
+                event = pending.result()
+            except StopAsyncIteration:
                 break
+            finally:
+                pending = None
             if table and event["type"] != "BOOKMARK" and event["type"] != "ERROR":
                 obj = event["object"]
                 event = {"type": event["type"], "object": to_table(
@@ -75,6 +90,8 @@ async def stream_watch(handler, request: web.Request, target) -> web.StreamRespo
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
+        if pending is not None:
+            pending.cancel()
         watcher.close()
         handler.cluster.server.untrack_watch(resp)
     try:
