@@ -264,6 +264,12 @@ def test_every_served_crd_version_is_one_object_seen_through_each(api_cluster):
     assert alpha["apiVersion"] == "multicluster.x-k8s.io/v1alpha1"
     assert beta["apiVersion"] == "multicluster.x-k8s.io/v1beta1"
     assert alpha["metadata"]["uid"] == beta["metadata"]["uid"]
+    # Server-side apply through the non-storage version works on the same object.
+    labelled = export.replace("metadata: {name: web, namespace: default}",
+                              "metadata: {name: web, namespace: default, labels: {team: a}}")
+    api_cluster.kubectl("apply", "--server-side", "-f", "-", stdin=labelled)
+    beta = get_json(api_cluster, "serviceexports.v1beta1.multicluster.x-k8s.io", "web", "-n", "default")
+    assert beta["metadata"]["labels"] == {"team": "a"}
     groups = json.loads(api_cluster.kubectl("get", "--raw", "/apis/multicluster.x-k8s.io").stdout)
     assert [v["version"] for v in groups["versions"]] == ["v1beta1", "v1alpha1"]
     assert groups["preferredVersion"]["version"] == "v1beta1"

@@ -688,6 +688,7 @@ def server_side_apply(api, rt, namespace, name, applied, subresource=None, dry_r
     for p in sorted(prev - set(cfg), key=len, reverse=True):
         if p not in others and not any(o[:len(p)] == p for o in others):
             _remove_path(merged, p, node)
+    merged["apiVersion"] = rt.api_version  # the version the client applied (another CRD version maybe)
     merged["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
     if (applied.get("metadata") or {}).get("resourceVersion"):
         merged["metadata"]["resourceVersion"] = applied["metadata"]["resourceVersion"]
