@@ -302,3 +302,13 @@ def test_template_creation_timestamp_null_is_omitted_like_v1_36(api):
     obj["spec"]["template"]["metadata"]["creationTimestamp"] = None
     out = api.create("deployments.apps", obj)
     assert "creationTimestamp" not in out["spec"]["template"]["metadata"]
+
+
+def test_server_side_apply_through_the_events_k8s_io_view(api):
+    ev = {"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "e2", "namespace": "ns"},
+          "regarding": {"kind": "Pod", "name": "p", "namespace": "ns"}, "reason": "Started", "note": "first",
+          "type": "Normal", "eventTime": "2026-11-26T11:00:00.000000Z", "action": "Start",
+          "reportingController": "tester", "reportingInstance": "tester-1"}
+    api.patch("events.events.k8s.io", "ns", "e2", ev, "apply", field_manager="tester")
+    api.patch("events.events.k8s.io", "ns", "e2", {**ev, "note": "second"}, "apply", field_manager="tester")
+    assert api.get("events", "ns", "e2")["message"] == "second"

@@ -625,7 +625,12 @@ def server_side_apply(api, rt, namespace, name, applied, subresource=None, dry_r
     if rt.namespaced and namespace:
         applied["metadata"]["namespace"] = namespace
     cfg = flatten(applied, node, scope)
-    live = api.store.get(rt.name, namespace if rt.namespaced else None, name)
+    # Types served from another type's storage (events.k8s.io Events, other CRD versions) apply
+    # against the stored object seen through their view.
+    storage = rt.extra.get("view_of") or rt.name
+    live = api.store.get(storage, namespace if rt.namespaced else None, name)
+    if live is not None and rt.extra.get("view_of"):
+        live = api._view(rt).to_view(clone(live))
     if live is None:
         if subresource:
             raise errors.not_found(rt, name)
