@@ -36,6 +36,8 @@ def _meta(obj: dict) -> dict:
 
 
 class Api:
+    """The verbs of one cluster's API (see DESIGN.md for the contract)."""
+
     def __init__(self, registry: ResourceRegistry | None = None, store: Store | None = None, clock=None,
                  rng: random.Random | None = None):
         self.registry = registry or ResourceRegistry()
@@ -45,7 +47,7 @@ class Api:
         self._subscribers: list[Callable] = []
         # Per-cluster state strategies need (cluster IP allocator and the like).
         self.allocations: dict[str, Any] = {}
-        # Hooks the managed-fields / field-validation layers plug into (see patch.py).
+        # Seconds without events after which a watch that allows bookmarks gets one.
         self.bookmark_interval = 60.0
         # Writes strategies schedule to run after the current one (CRD status after create).
         self._deferred: list[Callable[[], Any]] = []
