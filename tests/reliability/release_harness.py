@@ -20,6 +20,7 @@ import time
 import yaml
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.client import get_client
+from ansible_collections.progressive.delivery.plugins.module_utils.release import names
 from ansible_collections.progressive.delivery.tests.support.capacity_watcher import CapacityWatcher
 from ansible_collections.progressive.delivery.tests.support.release_fleet import app_deployment, app_service
 
@@ -137,6 +138,11 @@ class ReleaseHarness:
                                                (d.get("status") or {}).get("readyReplicas") or 0)
             ready += (d.get("status") or {}).get("readyReplicas") or 0
         return {"deployments": versions, "ready": ready}
+
+    def release_record(self, cluster):
+        """The app's release record ConfigMap (phase, step, lock), as the modules keep it."""
+        name = names.release_record_name(APP)
+        return self.clients[cluster].get("v1", "ConfigMap", NAMESPACE, name)
 
     def served_versions(self, cluster):
         """The versions with replicas > 0 in the cluster."""
