@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 import yaml
@@ -35,14 +36,14 @@ def fleet(fleetsim_session_fleet):
                                   nodes_per_cluster=2)
 
 
-def write_inventory(tmp_path, fleet, cluster_vars=None):
+def write_inventory(tmp_path, fleet, name, cluster_vars=None):
     (tmp_path / "fleet-file.yml").write_text(yaml.safe_dump(FLEET))
     config = {"plugin": "progressive.delivery.fleet", "fleet_file": str(tmp_path / "fleet-file.yml"),
               "fleetsim_state_dir": str(fleet.state_dir)}
     if cluster_vars:
         config["clusters"] = {name: {"vars": v} for name, v in cluster_vars.items()}
-    path = tmp_path / "inventory" / "platform.fleet.yml"
-    path.parent.mkdir(exist_ok=True)
+    path = tmp_path / name / "platform.fleet.yml"
+    path.parent.mkdir()
     path.write_text(yaml.safe_dump(config))
     return str(path)
 
@@ -71,29 +72,40 @@ def agent(fleet, cluster):
     return image, ready, data.get("phase"), data.get("version")
 
 
-def test_one_failing_cluster_stops_the_wave_and_is_rolled_back(fleet, tmp_path):
-    healthy = write_inventory(tmp_path, fleet)
-    rc, output = upgrade(healthy, "1")
-    assert rc == 0, output[-3000:]
-    assert "one cluster at a time: %s" % " -> ".join(ORDER) in output
+def install_v1(fleet):
+    """Version 1 of the agent as it runs before the upgrade (installed by other means)."""
+    manifest = json.loads(json.dumps(AGENT).replace("{{ platform_upgrade_version }}", "1"))
+    manifest["metadata"]["namespace"] = "kube-system"
+    manifest["spec"]["template"]["metadata"].pop("annotations")
     for cluster in ORDER:
-        assert agent(fleet, cluster) == ("1", 2, "Upgraded", "1")
+        get_client({"kubeconfig": str(fleet.kubeconfig), "context": fleet.clusters[cluster].context}).create(manifest)
+    deadline = time.time() + 90
+    for cluster in ORDER:
+        while agent(fleet, cluster)[:2] != ("1", 2):
+            assert time.time() < deadline, "node-agent 1 never became ready on %s" % cluster
+            time.sleep(0.5)
+
+
+def test_one_failing_cluster_stops_the_wave_and_is_rolled_back(fleet, tmp_path):
+    install_v1(fleet)
+    healthy = write_inventory(tmp_path, fleet, "healthy")
 
     # version 2 crash-loops on data-prod-r1 only (e.g. a kernel that cluster alone runs)
-    broken = write_inventory(tmp_path, fleet, {"data-prod-r1": {
+    broken = write_inventory(tmp_path, fleet, "broken", {"data-prod-r1": {
         "node_agent_pod_annotations": {"fleetsim.io/crash-loop": "true"}}})
     rc, output = upgrade(broken, "2")
 
     assert rc != 0
+    assert "one cluster at a time: %s" % " -> ".join(ORDER) in output
     assert "node-agent 2 rolled back on data-prod-r1" in output
     assert "CrashLoopBackOff" in output or "not Ready" in output
     assert agent(fleet, "data-dev-r1") == ("2", 2, "Upgraded", "2")
     assert agent(fleet, "data-prod-r1") == ("1", 2, "RolledBack", "2")  # version 1 back, every pod Ready
     for cluster in ("web-dev-r1", "web-prod-r1"):  # after the failure: never touched
-        assert agent(fleet, cluster) == ("1", 2, "Upgraded", "1")
+        assert agent(fleet, cluster) == ("1", 2, None, None)
 
     # the failed version is refused on that cluster afterwards; the cluster before it is only verified
     rc, output = upgrade(healthy, "2")
     assert rc != 0
     assert "node-agent 2 was rolled back on data-prod-r1" in output
-    assert agent(fleet, "web-dev-r1") == ("1", 2, "Upgraded", "1")
+    assert agent(fleet, "web-dev-r1") == ("1", 2, None, None)
