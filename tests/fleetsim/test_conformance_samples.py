@@ -9,7 +9,7 @@ import json
 import pytest
 import requests
 
-from conftest import real_sample
+from conftest import FIXTURES, real_sample
 
 NS = "shop"
 MASKED_META = ("uid", "resourceVersion", "creationTimestamp")
@@ -341,3 +341,10 @@ def test_aggregated_discovery_entries_equal_the_real_ones_for_every_served_resou
                     compared += 1
     assert compared >= 20  # every built-in fleetsim serves that the recorded cluster also had
 
+
+
+def test_curl_gets_the_same_bytes_as_recorded(http, shop):
+    # curl's User-Agent makes the real server indent its JSON; the samples were recorded that way.
+    for path, sample in (("/version", "version.json"), (f"{DEPLOYS}/nope", "deploy_get_404.json")):
+        expected = (FIXTURES / sample).read_text()
+        assert http("GET", path).text.rstrip("\n") == expected.rstrip("\n")

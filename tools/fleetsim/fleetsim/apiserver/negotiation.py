@@ -2,6 +2,7 @@
 chosen from the Accept header the way kube-apiserver does."""
 from __future__ import annotations
 
+import contextvars
 import json
 
 from aiohttp import web
@@ -9,6 +10,9 @@ from aiohttp import web
 from ..errors import ApiError
 
 JSON = "application/json"
+# Whether the current request wants indented JSON: ?pretty=true, or curl/wget/a browser as the
+# real server guesses from the User-Agent (the recorded samples were taken with curl).
+PRETTY: contextvars.ContextVar[bool] = contextvars.ContextVar("pretty", default=False)
 # The authenticated user of a request (a cluster.UserInfo), set by the authn middleware.
 USER_KEY = web.RequestKey("user", object)
 AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
@@ -62,8 +66,16 @@ def check_acceptable(accept: str) -> None:
                                          "application/yaml", {})
 
 
+def wants_pretty(request: web.Request) -> bool:
+    flag = request.query.get("pretty")
+    if flag is not None:
+        return flag.lower() in ("1", "true")
+    agent = request.headers.get("User-Agent", "").lower()
+    return agent.startswith(("curl/", "wget/", "mozilla/"))
+
+
 def json_response(body, status: int = 200, content_type: str = JSON, headers: dict | None = None) -> web.Response:
-    text = json.dumps(body, separators=(",", ":"))
+    text = json.dumps(body, indent=2) if PRETTY.get() else json.dumps(body, separators=(",", ":"))
     resp = web.Response(body=(text + "\n").encode(), status=status, headers=headers)
     resp.content_type = content_type.split(";")[0]
     if ";" in content_type:

@@ -12,8 +12,8 @@ from ..errors import ApiError, unauthorized
 from . import discovery
 from . import authz
 from .request_counts import RequestCounts
-from .negotiation import (AGGREGATED_V2, USER_KEY, check_acceptable, json_response, status_response,
-                          wants_aggregated_discovery)
+from .negotiation import (AGGREGATED_V2, PRETTY, USER_KEY, check_acceptable, json_response, status_response,
+                          wants_aggregated_discovery, wants_pretty)
 from .openapi_docs import OpenApiV3
 from .rest import ResourceHandler
 
@@ -86,6 +86,7 @@ class ApiServer:
     # -- middlewares ----------------------------------------------------------------------------
     @web.middleware
     async def _errors(self, request: web.Request, handler):
+        PRETTY.set(wants_pretty(request))
         try:
             return await handler(request)
         except ApiError as err:
