@@ -58,7 +58,7 @@ def gate(fleetsim_session_fleet, tmp_path, request):
 
 
 def finish(proc):
-    out, _ = proc.communicate(timeout=120)
+    out = proc.communicate(timeout=120)[0]
     return proc.returncode, " ".join(out.split())
 
 
