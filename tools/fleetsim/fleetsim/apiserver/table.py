@@ -360,7 +360,13 @@ def _job_row(job: dict, now) -> list:
 BINDING_COLUMNS = [NAME_COL, _col("Role"), AGE_COL, _col("Users", priority=1), _col("Groups", priority=1),
                    _col("ServiceAccounts", priority=1)]
 
+def _events_v1_row(ev: dict, now) -> list:
+    from ..strategies.events_view import to_core
+    return _event_row({**to_core(ev), "metadata": ev.get("metadata", {})}, now)
+
+
 PRINTERS: dict[str, tuple[list, Callable]] = {
+    "events.events.k8s.io": (EVENT_COLUMNS, _events_v1_row),
     "leases.coordination.k8s.io": ([NAME_COL, _col("Holder"), AGE_COL], _lease_row),
     "serviceaccounts": ([NAME_COL, _col("Secrets", "integer"), AGE_COL], _sa_row),
     "poddisruptionbudgets.policy": ([NAME_COL, _col("Min Available"), _col("Max Unavailable"),
