@@ -11,7 +11,6 @@ gates. A CapacityWatcher follows every member cluster from the moment the app is
 """
 
 import contextlib
-import json
 import os
 import subprocess
 import sys
@@ -139,6 +138,15 @@ class ReleaseHarness:
             ready += (d.get("status") or {}).get("readyReplicas") or 0
         return {"deployments": versions, "ready": ready}
 
+    def steps_taken(self, cluster, version):
+        """The step counter the release keeps on the Deployment of `version` (None when absent)."""
+        for d in self.clients[cluster].list("apps/v1", "Deployment", NAMESPACE,
+                                            label_selector="app=%s" % APP).get("items") or []:
+            if d["spec"]["template"]["metadata"]["labels"].get("version") == version:
+                step = (d["metadata"].get("annotations") or {}).get("progressive.delivery/step")
+                return int(step) if step else None
+        return None
+
     def release_record(self, cluster):
         """The app's release record ConfigMap (phase, step, lock), as the modules keep it."""
         name = names.release_record_name(APP)
@@ -146,7 +154,7 @@ class ReleaseHarness:
 
     def served_versions(self, cluster):
         """The versions with replicas > 0 in the cluster."""
-        return sorted({v for v, replicas, _ in self.state(cluster)["deployments"].values() if replicas})
+        return sorted({v for v, replicas, ready in self.state(cluster)["deployments"].values() if replicas})
 
     def violations(self):
         """Capacity violations seen so far in every member cluster (the watchers keep running)."""

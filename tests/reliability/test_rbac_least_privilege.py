@@ -92,7 +92,7 @@ def test_missing_create_deployments_fails_before_the_app_is_touched(fleetsim_fle
             ", ".join(record_writes) or "none")
 
 
-@pytest.mark.parametrize("group,resource,verb", EXERCISED, ids=["%s-%s" % (v, r) for _, r, v in EXERCISED])
+@pytest.mark.parametrize("group,resource,verb", EXERCISED, ids=["%s-%s" % (v, r) for g, r, v in EXERCISED])
 def test_each_missing_permission_is_named(fleetsim_fleet, tmp_path, group, resource, verb):
     with results.scenario("rbac: without %s %s" % (verb, resource)) as row:
         rf, failed_at, message = check_missing_permission(fleetsim_fleet, tmp_path, group, resource, verb)

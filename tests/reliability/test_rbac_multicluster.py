@@ -41,7 +41,7 @@ def test_multicluster_modules_with_only_the_shipped_rules(fleetsim_fleet, tmp_pa
         fleet = fleetsim_fleet({"environment_sets": {"mc": {"environments": ["dev"], "regions": REGIONS}}},
                                clock_speed=10, pod_ready_delay="1s")
         token = "release-bot-token-" + os.urandom(8).hex()
-        grant(fleet, CONFIG, shipped("config-cluster.yaml"), token)
+        grant(fleet, CONFIG, shipped("config-cluster.yaml") + shipped("config-cluster-memberships.yaml"), token)
         for region in REGIONS:
             grant(fleet, "mc-dev-" + region, shipped("member-cluster.yaml"), token)
             api = fleet.runtime.clusters["mc-dev-" + region].api

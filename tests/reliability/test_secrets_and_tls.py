@@ -98,7 +98,7 @@ def everything_on_the_clusters(harness):
 
 
 def files_under(root, skip):
-    for folder, _, names in os.walk(root):
+    for folder, dummy, names in os.walk(root):
         for name in names:
             path = os.path.join(folder, name)
             if path not in skip and os.path.isfile(path):
