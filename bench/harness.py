@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -212,24 +213,33 @@ def run_sampled(argv: list[str], env: dict, cwd: str | None = None, timeout: flo
     return proc.wait(), elapsed, peak, text
 
 
+TIMING_LINE = re.compile(r"\((\d+):(\d\d):(\d\d(?:\.\d+)?)\)\s+\d+:\d\d:\d\d(?:\.\d+)?\s+\*+\s*$")
+
+
 def task_profile(output: str, top: int = 8) -> list[dict]:
-    """Where a playbook's time went, from ansible.posix.profile_tasks' recap ("name ---- 12.34s",
-    PROFILE_TASKS_TASK_OUTPUT_LIMIT=all): seconds summed per task name, slowest first, with how
-    many times the task ran and its share of the summed task time."""
+    """Where a playbook's time went, from ansible.posix.profile_tasks' timing lines: the callback
+    prints "(0:00:07.512)" when the next task starts, right after the results of the task whose
+    header came last, so that is the task it timed. Seconds summed per task name, slowest first,
+    with how many times the task ran and its share of the run. Time of tasks whose header is not
+    shown (skipped everywhere) is counted as "(skipped tasks)". (The callback's own recap loses the
+    tasks of include_tasks files, so it is not used.)"""
     totals: dict[str, list] = {}
-    recap = output.split("TASKS RECAP", 1)[1] if "TASKS RECAP" in output else ""
-    for line in recap.splitlines():
-        line = line.strip()
-        if "----" not in line or not line.endswith("s"):
+    header = None
+    for line in output.splitlines():
+        if line.startswith("TASK ["):
+            header = line[6:line.rfind("]")]
             continue
-        name, _, seconds = line.rpartition(" ")
-        try:
-            value = float(seconds[:-1])
-        except ValueError:
+        if line.startswith(("PLAY [", "PLAY RECAP")):
+            header = None
             continue
-        entry = totals.setdefault(name.rstrip(" -"), [0.0, 0])
-        entry[0] += value
+        match = TIMING_LINE.search(line)
+        if not match:
+            continue
+        hours, minutes, seconds = match.groups()
+        entry = totals.setdefault(header or "(skipped tasks)", [0.0, 0])
+        entry[0] += int(hours) * 3600 + int(minutes) * 60 + float(seconds)
         entry[1] += 1
+        header = None
     overall = sum(seconds for seconds, _ in totals.values()) or 1.0
     rows = [{"task": name, "seconds": round(seconds, 2), "runs": runs, "share": round(seconds / overall, 3)}
             for name, (seconds, runs) in totals.items()]
