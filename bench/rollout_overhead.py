@@ -118,7 +118,7 @@ def run_sets(fleet: harness.Fleet, name: str, command) -> dict:
     slowest = max(ends, key=ends.get)
     return {"wall_s": round(wall, 2), "per_set_s": {s: round(t, 2) for s, t in ends.items()},
             "controller_peak_rss_mb": round(peak, 1),
-            "slowest_set": slowest, "slowest_tasks": harness.task_profile(outputs[slowest], top=10)}
+            "slowest_set": slowest, "slowest_tasks": harness.task_profile(outputs[slowest], top=25)}
 
 
 def main() -> int:

@@ -115,7 +115,21 @@ def where_time_goes(results: dict, table: list[dict]) -> list[str]:
                 "", "Wall %.0f s against a floor of %.0f s: %.0f s are not configured waits. Task time summed by task "
                 "name in the slowest set (%s), from ansible.posix.profile_tasks (a task's time spans all the "
                 "clusters it runs on at once):" % (ours["wall_s"], floor, ours["wall_s"] - floor, ours["slowest_set"]),
-                "", "| task | time | runs | share |", "| --- | --- | --- | --- |"] + profile_lines(ours["slowest_tasks"], 8)
+                "", "| task | time | runs | share |", "| --- | --- | --- | --- |"] + profile_lines(ours["slowest_tasks"], 10)
+        waits = rollout.get("waits") or {}
+        if waits:
+            gate = waits["gate_initial_delay_s"] + (waits["gate_count"] - 1) * waits["gate_interval_s"]
+            n, envs = rollout["n"], len(rollout["environments"])
+            waited = [("Gate on user traffic", "metric + pod-health gates", (n + 1) * envs * gate),
+                      ("Move to the target split", "scale steps", (n - 1) * envs * waits["pod_ready_delay_s"]),
+                      ("Ensure the canary Deployment", "canary creation", envs * waits["pod_ready_delay_s"])]
+            bullets = []
+            for prefix, what, floor_s in waited:
+                spent = sum(r["seconds"] for r in ours["slowest_tasks"] if prefix in r["task"])
+                if spent:
+                    bullets.append("- %s: %.0f s in the slowest set, of which %.0f s are configured waits (%.0f s overhead)"
+                                   % (what, spent, floor_s, spent - floor_s))
+            out += [""] + bullets if bullets else []
         if rollout.get("baseline"):
             out += ["", "Baseline (hand-written), same view:", "", "| task | time | runs | share |",
                     "| --- | --- | --- | --- |"] + profile_lines(rollout["baseline"]["slowest_tasks"], 6)
