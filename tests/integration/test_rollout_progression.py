@@ -182,8 +182,8 @@ def test_resume_after_an_interruption_between_environments(fleet, tmp_path):
     assert running(fleet, "edge", "shop") == {"1": 2}
     qa_version = app_deployments(fleet, "qa", "shop")[0]["metadata"]["resourceVersion"]
 
-    client(fleet, "shop-edge-config").patch("v1", "ConfigMap", NAMESPACE, "shop-promotion-edge",
-                                           {"data": {"approved-version": "2"}})
+    approval = {"data": {"approved-version": "2"}}
+    client(fleet, "shop-edge-config").patch("v1", "ConfigMap", NAMESPACE, "shop-promotion-edge", approval)
     client(fleet, "shop-live-config").create({
         "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "shop-promotion-live", "namespace": NAMESPACE},
         "data": {"approved-version": "2"}})

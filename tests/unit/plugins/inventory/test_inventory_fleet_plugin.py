@@ -48,9 +48,9 @@ def test_promotion_order_is_the_fleet_files(fleet_config, load_inventory):
 def test_host_vars_place_and_connect_each_cluster(fleet_config, load_inventory, tmp_path):
     inventory = load_inventory(fleet_config)
     host_vars = inventory.get_host("services-staging-europe-west1").get_vars()
-    assert {k: host_vars[k] for k in ("fleet_set", "fleet_environment", "fleet_region", "fleet_role",
-                                       "fleet_config_cluster", "fleet_wave", "fleet_environment_index",
-                                       "fleet_previous_environment_group", "fleet_next_environment_group")} == {
+    placement = ("fleet_set", "fleet_environment", "fleet_region", "fleet_role", "fleet_config_cluster", "fleet_wave",
+                 "fleet_environment_index", "fleet_previous_environment_group", "fleet_next_environment_group")
+    assert {k: host_vars[k] for k in placement} == {
         "fleet_set": "services", "fleet_environment": "staging", "fleet_region": "europe-west1",
         "fleet_role": "member", "fleet_config_cluster": "services-staging-config", "fleet_wave": 2,
         "fleet_environment_index": 1, "fleet_previous_environment_group": "services_dev",
