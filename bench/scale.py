@@ -35,7 +35,7 @@ SCALE_DIR = harness.REPO / "bench" / "scale"
 
 def playbook(fleet: harness.Fleet, inventory, name: str, forks: int, *extra: str) -> dict:
     env = harness.ansible_env(ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
-                              PROFILE_TASKS_TASK_OUTPUT_LIMIT="8", ANSIBLE_DISPLAY_OK_HOSTS="0",
+                              PROFILE_TASKS_TASK_OUTPUT_LIMIT="all",
                               ANSIBLE_DISPLAY_SKIPPED_HOSTS="0")
     argv = [str(harness.BIN / "ansible-playbook"), "-i", str(inventory), "-f", str(forks),
             str(SCALE_DIR / name), *extra]
