@@ -59,7 +59,7 @@ demo: system venv
 reliability: system venv
 	@$(BIN)/pytest -q -p no:cacheprovider --timeout=3600 -o asyncio_default_fixture_loop_scope=function tests/reliability
 
-# Benchmarks of issue 10 (not part of make test): about 15-20 minutes on 2 cores; bench/README.md.
+# Benchmarks of issue 10 (not part of make test; long: see bench/README.md for run times).
 bench: system venv
 	@$(BIN)/python bench/run_all.py
 
