@@ -19,7 +19,7 @@ started=$SECONDS
 
 # Under make, the demo target already ran `make system venv`.
 if [ -z "${MAKELEVEL:-}" ]; then
-  bash scripts/setup-system.sh
+  PD_WITH_BROWSER=0 bash scripts/setup-system.sh  # the demo needs no browser
   bash scripts/setup-venv.sh
 fi
 
