@@ -52,7 +52,9 @@ ee: venv
 
 # The demo: fleetsim (2 environment sets x 3 environments x 3 regions) + Prometheus, web 2 rolled out
 # through dev -> staging -> prod, a bad web 3 caught in dev and rolled back; the fleet stops on exit.
-demo: system venv
+demo:  # the demo needs no browser: skip chromium
+	@PD_WITH_BROWSER=0 bash scripts/setup-system.sh
+	@bash scripts/setup-venv.sh
 	@bash scripts/demo.sh
 
 # Every reliability scenario with its trial counts (tens of minutes); writes tests/reliability/results.md.
