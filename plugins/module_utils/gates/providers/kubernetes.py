@@ -100,6 +100,7 @@ class KubernetesProvider(Provider):
         self.ignore_reasons = set(spec.option("ignore_event_reasons", []))
         self.restarts_at_start = None  # pod uid -> restart count when the window opened
         self.events_at_start = None  # event uid -> count when the window opened
+        self.selector = None  # labelSelector of the Deployment's pods, from its first read
         self._client = None
 
     @property
@@ -116,14 +117,20 @@ class KubernetesProvider(Provider):
         except K8sApiError as err:
             raise ProviderError(str(err))
 
+    def _pod_selector(self):
+        """The Deployment's pod selector, read once per gate: spec.selector is immutable in apps/v1."""
+        if self.selector is None:
+            deployment = self._call(self.client.get, "apps/v1", "Deployment", self.namespace, self.deployment)
+            if deployment is None:
+                raise ProviderError("Deployment %s/%s not found on context '%s'" % (
+                    self.namespace, self.deployment, self.client.context))
+            self.selector = label_selector((deployment.get("spec") or {}).get("selector") or {})
+        return self.selector
+
     def _read(self):
-        """(pods, warning events about them) now."""
-        deployment = self._call(self.client.get, "apps/v1", "Deployment", self.namespace, self.deployment)
-        if deployment is None:
-            raise ProviderError("Deployment %s/%s not found on context '%s'" % (
-                self.namespace, self.deployment, self.client.context))
-        selector = label_selector((deployment.get("spec") or {}).get("selector") or {})
-        pods = self._call(self.client.list, "v1", "Pod", self.namespace, label_selector=selector).get("items") or []
+        """(pods, warning events about them) now: one pod list (plus one event list when events count)."""
+        pods = self._call(self.client.list, "v1", "Pod", self.namespace,
+                          label_selector=self._pod_selector()).get("items") or []
         pods = [p for p in pods if not (p.get("metadata") or {}).get("deletionTimestamp")]
         events = []
         if self.warning_events:

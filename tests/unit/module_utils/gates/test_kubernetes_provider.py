@@ -79,6 +79,16 @@ def test_healthy_pods_pass(clock):
     assert [s["value"] for s in result.measurements[0].series] == [0, 0]
 
 
+def test_the_deployment_is_read_once_and_the_pods_once_per_measurement(clock):
+    # The API cost of a gate: its Deployment's selector once, then one pod list at the start and per measurement.
+    cluster = FakeCluster([pod("web-a")])
+    result = run_gate([{"name": "pods", "provider": "kubernetes", "namespace": "shop", "deployment": "web",
+                        "warning_events": False, "count": 3, "interval": "1s"}],
+                      GateContext(k8s_client=lambda: cluster), clock=clock)
+    assert result.verdict == "pass" and len(result.measurements) == 3
+    assert cluster.calls == [("get", "Deployment", "shop", "web")] + [("list", "Pod", "shop", "app=web")] * 4
+
+
 def test_restarts_during_the_window_fail():
     cluster = FakeCluster([pod("web-a", restarts=3)])
     provider = make(cluster)
