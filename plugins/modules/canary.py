@@ -92,6 +92,24 @@ options:
     description: Release a version even though it is on the app's reject list.
     type: bool
     default: false
+  check_permissions:
+    description:
+      - Before its first write, ask the API server (one SelfSubjectRulesReview, then a SelfSubjectAccessReview
+        for anything it does not show) whether the credentials may do everything the whole release does
+        (C(get list create patch delete) Deployments, C(get list create delete) Services, C(get create update)
+        ConfigMaps), and fail naming each missing permission when they may not, so a release never stops
+        half-way for want of one. Runs in check mode too.
+      - The rules are in C(docs/rbac/member-cluster.yaml). Turn off only for an API server without
+        C(authorization.k8s.io) reviews.
+    type: bool
+    default: true
+  extra_permissions:
+    description:
+      - More permissions for I(check_permissions) to require, in C(kubectl auth can-i) words
+        (C(<verb> <resource>[.<api group>])), e.g. C(list pods) for a pod-health gate that runs between steps.
+    type: list
+    elements: str
+    default: []
   state:
     description: C(present) starts (or confirms) the canary; C(absent) removes the canary and its Service.
     type: str
@@ -234,6 +252,8 @@ def main():
             service_name={"type": "str"},
             create_service={"type": "bool", "default": True},
             force={"type": "bool", "default": False},
+            check_permissions={"type": "bool", "default": True},
+            extra_permissions={"type": "list", "elements": "str", "default": []},
             state={"type": "str", "choices": ["present", "absent"], "default": "present"},
         ),
         with_wait=True,
@@ -247,8 +267,8 @@ def main():
     run(module, lambda ctx: canary_ops.ensure_canary(
         ctx, p["version"], image=p["image"], container=p["container"], images=p["images"],
         overrides=p["template_overrides"], replicas=p["replicas"], name=p["name"], service_name=p["service_name"],
-        create_service=p["create_service"], force=p["force"],
-        progress_deadline_seconds=p["progress_deadline_seconds"]))
+        create_service=p["create_service"], force=p["force"], check_permissions=p["check_permissions"],
+        extra_permissions=p["extra_permissions"], progress_deadline_seconds=p["progress_deadline_seconds"]))
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 fleetsim evaluates RBAC like kube-apiserver (Roles, ClusterRoles, bindings, per-token users), so:
 - with exactly docs/rbac/member-cluster.yaml the whole single-cluster release succeeds and the
   server never answers 403;
-- with any one permission the release uses taken away, it fails with a one-line message naming the
-  verb and the resource, and we record whether anything was written before the failure.
+- with any one permission the release uses taken away, it fails in its first module (the canary asks
+  the API server before its first write) with a one-line message naming the verb and the resource,
+  and nothing at all was written.
 """
 
 import pytest
@@ -85,11 +86,9 @@ def test_missing_create_deployments_fails_before_the_app_is_touched(fleetsim_fle
         rf, failed_at, message = check_missing_permission(fleetsim_fleet, tmp_path, "apps", "deployments", "create")
         assert failed_at == 0 and 'User "%s"' % USER in message
         assert app_writes(rf) == [], "the app was changed before the missing permission showed"
+        assert rf.user_writes() == [], "written before the refusal: %s" % [w.rule for w in rf.user_writes()]
         assert rf.deployment("web-2") is None and rf.replicas("web") == (N,)
-        # Known gap (no permission preflight in the modules): the release record is written first.
-        record_writes = [w.rule for w in rf.user_writes() if w.resource == "configmaps"]
-        row.notes = "fails in canary before touching the app; release record writes first: %s" % (
-            ", ".join(record_writes) or "none")
+        row.notes = "fails in canary, 0 writes: %s" % message[:160]
 
 
 @pytest.mark.parametrize("group,resource,verb", EXERCISED, ids=["%s-%s" % (v, r) for g, r, v in EXERCISED])
@@ -97,8 +96,10 @@ def test_each_missing_permission_is_named(fleetsim_fleet, tmp_path, group, resou
     with results.scenario("rbac: without %s %s" % (verb, resource)) as row:
         rf, failed_at, message = check_missing_permission(fleetsim_fleet, tmp_path, group, resource, verb)
         writes = [w.rule for w in rf.user_writes()]
-        row.notes = "fails in %s; %d writes before it: %s" % (
-            STEPS[failed_at][0], len(writes), ", ".join(sorted(set(writes))) or "none")
+        row.notes = "fails in %s; %d writes before it" % (STEPS[failed_at][0], len(writes))
+        assert failed_at == 0, "the release got as far as %s before the missing permission showed" % STEPS[failed_at][0]
+        assert writes == [], "written before the refusal: %s" % writes
+        assert rf.replicas("web") == (N,), "the app was changed"
 
 
 def test_without_watch_the_release_still_succeeds_by_polling(fleetsim_fleet, tmp_path):

@@ -67,6 +67,9 @@ BUILTIN_RESOURCES = {
     ("discovery.k8s.io/v1", "EndpointSlice"): ("endpointslices", True),
     ("coordination.k8s.io/v1", "Lease"): ("leases", True),
     ("apiextensions.k8s.io/v1", "CustomResourceDefinition"): ("customresourcedefinitions", False),
+    ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): ("selfsubjectrulesreviews", False),
+    ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): ("selfsubjectaccessreviews", False),
+    ("authentication.k8s.io/v1", "SelfSubjectReview"): ("selfsubjectreviews", False),
 }
 
 PATCH_CONTENT_TYPES = {

@@ -18,6 +18,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.release impor
     canary_builder,
     discovery,
     names,
+    permissions,
     reject_list,
     snapshot,
 )
@@ -77,8 +78,15 @@ def _service_summary(svc):
 
 
 def ensure_canary(ctx, version, image=None, container=None, images=None, overrides=None, replicas=1, name=None,
-                  service_name=None, create_service=True, force=False, progress_deadline_seconds=None):
+                  service_name=None, create_service=True, force=False, progress_deadline_seconds=None,
+                  check_permissions=True, extra_permissions=None):
     """Create (or confirm) the canary; returns the module result."""
+    extra = []
+    for text in extra_permissions or []:
+        try:
+            extra.append(permissions.parse("extra_permissions", text))
+        except ValueError as err:
+            raise ReleaseError(str(err), field="extra_permissions")
     validate_canary_args(ctx, version, images or ({container or "*": image} if image else None), overrides,
                          replicas, name, service_name, progress_deadline_seconds)
     view = ctx.view()
@@ -165,6 +173,8 @@ def ensure_canary(ctx, version, image=None, container=None, images=None, overrid
                       "service": _service_summary(desired_service if existing_service is None else existing_service)},
         },
     }
+    if check_permissions:
+        require_release_permissions(ctx, create_service, extra)
     ctx.hold_lock()
     if ctx.check_mode:
         result["plan"] = actions
@@ -198,6 +208,20 @@ def ensure_canary(ctx, version, image=None, container=None, images=None, overrid
     result["canary"] = snapshot.deployment_summary(view, canary)
     result["phase"] = st.ReleaseState.of(canary).phase
     return result
+
+
+def require_release_permissions(ctx, create_service, extra=()):
+    """Refuse, before the lock or anything else is written, credentials that could not finish the release."""
+    needed = permissions.release_permissions(create_service)
+    missing = permissions.missing_permissions(ctx.client, ctx.ref.namespace,
+                                              needed + tuple(p for p in extra if p not in needed))
+    if missing:
+        raise ReleaseError(
+            "%s, which the release needs before it changes anything: grant the rules of "
+            "docs/rbac/member-cluster.yaml (a RoleBinding to the ClusterRole progressive-delivery-member in this "
+            "namespace) or use other credentials" % permissions.describe_missing(
+                missing, ctx.ref.namespace, permissions.username(ctx.client)),
+            field="check_permissions")
 
 
 def _own(obj, role, kind, name):

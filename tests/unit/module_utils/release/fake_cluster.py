@@ -16,6 +16,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors im
 
 CRASH = "test/crash-loop"
 IMAGE_PULL = "test/image-pull-error"
+REVIEW_KINDS = ("SelfSubjectRulesReview", "SelfSubjectAccessReview", "SelfSubjectReview")
 
 
 def merge_patch(target, patch):
@@ -48,6 +49,8 @@ class FakeCluster:
         self.rv = itertools.count(1)
         self.calls = []
         self.conflicts = {}  # verb -> number of upcoming calls answered 409 Conflict
+        self.denied = set()  # (group, resource, verb) the credentials may not do
+        self.username = "release-bot"
 
     # -- helpers for tests ---------------------------------------------------------------------
 
@@ -131,7 +134,20 @@ class FakeCluster:
         items = [o for o in items if matches(o["metadata"].get("labels"), label_selector)]
         return {"items": items, "metadata": {"resourceVersion": str(next(self.rv))}}
 
+    def _review(self, obj):
+        """Access reviews are answered from `denied` ({(group, resource, verb)}) and stored nowhere."""
+        self.calls.append(("review", obj["kind"]))
+        if obj["kind"] == "SelfSubjectReview":
+            return {"status": {"userInfo": {"username": self.username}}}
+        if obj["kind"] == "SelfSubjectRulesReview":
+            rules = [] if self.denied else [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}]
+            return {"status": {"resourceRules": rules, "incomplete": False}}
+        attrs = obj["spec"]["resourceAttributes"]
+        return {"status": {"allowed": (attrs["group"], attrs["resource"], attrs["verb"]) not in self.denied}}
+
     def create(self, obj, dry_run=False):
+        if obj["kind"] in REVIEW_KINDS:
+            return self._review(obj)
         self.calls.append(("create", obj["kind"], obj["metadata"]["name"]))
         self._maybe_conflict("create")
         key = (obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"])
