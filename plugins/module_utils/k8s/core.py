@@ -41,7 +41,10 @@ class K8sModule(AnsibleModule):
     """AnsibleModule + shared auth/wait options + a lazily built K8sClient + one-line error reporting."""
 
     def __init__(self, argument_spec=None, with_wait=False, **kwargs):
+        self._raw_params = None
+        self._validating = True
         super(K8sModule, self).__init__(argument_spec=merged_argument_spec(argument_spec, with_wait), **kwargs)
+        self._validating = False
         self.with_wait = with_wait
         self._client = None
         if not HAS_KUBERNETES:
@@ -49,6 +52,28 @@ class K8sModule(AnsibleModule):
                 missing_required_lib("kubernetes", reason="to talk to the Kubernetes API"), MIN_KUBERNETES_VERSION),
                 exception=KUBERNETES_IMPORT_ERROR)
         self._check_kubernetes_version()
+
+    def _load_params(self):
+        super(K8sModule, self)._load_params()
+        self._raw_params = copy.deepcopy(self.params)
+
+    def fail_json(self, msg=None, **kwargs):
+        if self._validating:
+            msg = self._name_the_list_option(msg)
+        super(K8sModule, self).fail_json(msg=msg, **kwargs)
+
+    def _name_the_list_option(self, msg):
+        """Ansible reports a list-of-mappings option given as a scalar without the option's name
+        ('dictionary requested, ...'); name the option and the fix instead."""
+        for name, spec in self.argument_spec.items():
+            value = (self._raw_params or {}).get(name)
+            if spec.get("type") == "list" and spec.get("elements") == "dict" and isinstance(value, (str, int, float)):
+                options = sorted(spec.get("options") or {})
+                shown = [o for o in ("name", "provider") if o in options] or options[:2]
+                return ("%s: must be a list of mappings, got %s %r; write each item as a mapping, e.g. "
+                        "%s: [{%s}]" % (name, type(value).__name__, value, name,
+                                        ", ".join("%s: ..." % o for o in shown)))
+        return msg
 
     def _check_kubernetes_version(self):
         import kubernetes  # pylint: disable=import-outside-toplevel  # presence checked in __init__

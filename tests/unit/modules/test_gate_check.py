@@ -123,3 +123,10 @@ def test_an_unexpected_exception_is_a_one_line_failure(capsys, monkeypatch):
     result = run(capsys, {"checks": [jmespath_check()]})
     assert (result["rc"], result["failed"]) == (1, True)
     assert result["msg"] == "gate_check failed unexpectedly: ZeroDivisionError: division by zero"
+
+
+@pytest.mark.parametrize("given", ["error rate", 5])
+def test_checks_given_a_scalar_names_the_option_and_the_fix(capsys, given):
+    output = run(capsys, {"checks": given})
+    assert output["failed"] and output["msg"].startswith("checks: must be a list of mappings, got ")
+    assert "checks: [{name: ..., provider: ...}]" in output["msg"]
