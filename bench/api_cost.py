@@ -18,10 +18,12 @@ import argparse
 import json
 import statistics
 import sys
+import time
 
 import harness
 
 TARGET = 10.0
+SETTLE_S = 2.5
 
 
 def diff(after: dict, before: dict) -> dict:
@@ -39,6 +41,9 @@ def release_one(fleet: harness.Fleet, name: str) -> dict:
         result, seconds = harness.run_module(module, args)
         if result.get("failed"):
             raise RuntimeError(f"{module} failed in {name}: {result.get('msg')}")
+        # fleetsim counts a watch when it ends; the server notices a client that went away within
+        # its disconnect check (2 s), so wait that long or the watch lands on the next task's count.
+        time.sleep(SETTLE_S)
         return diff(fleet.request_counts([name])[name], before), seconds
 
     canary, _ = counted("canary", dict(common, image="registry.example.com/web:2", wait_timeout=120))

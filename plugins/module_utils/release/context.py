@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.progressive.delivery.plugins.module_utils.release import discovery, lock, scaling
+from ansible_collections.progressive.delivery.plugins.module_utils.release import app_watch, discovery, lock, scaling
 from ansible_collections.progressive.delivery.plugins.module_utils.release import state as st
 from ansible_collections.progressive.delivery.plugins.module_utils.release.retrying_client import RetryingClient
 from ansible_collections.progressive.delivery.plugins.module_utils.release.release_record import AppRef
@@ -50,7 +50,8 @@ class ReleaseContext(object):
             self.lock_action, _current = lock.check(self.client, self.ref, self.lock_owner, self.take_over_lock)
         else:
             self.lock_action, _held = lock.acquire(self.client, self.ref, self.lock_owner, self.lock_ttl,
-                                                   self.take_over_lock)
+                                                   self.take_over_lock,
+                                                   min_remaining=self.wait_timeout + LOCK_MARGIN_SECONDS)
         return self.lock_action
 
     def release_lock(self):
@@ -65,12 +66,17 @@ class ReleaseContext(object):
         return self.client.patch("apps/v1", "Deployment", meta.get("namespace") or self.ref.namespace, meta["name"],
                                  st.merge_patch_annotations(changes))
 
-    def scale(self, deployment, replicas):
-        return scaling.scale(self.client, deployment, replicas)
+    def scale(self, deployment, replicas, annotations=None):
+        return scaling.scale(self.client, deployment, replicas, annotations)
 
     def wait_rolled_out(self, deployment):
         return scaling.DeploymentWait(self.client, self.wait_timeout, self.wait_sleep, self.clock).until_rolled_out(
             deployment)
+
+    def watch_app(self, view):
+        """An AppWatch over the namespace's Deployments, resuming from the LIST that made view."""
+        return app_watch.AppWatch(self.client, self.ref.namespace, view.deployments, view.resource_version,
+                                  self.wait_timeout, self.wait_sleep, self.clock)
 
     def delete(self, api_version, kind, name):
         return self.client.delete(api_version, kind, self.ref.namespace, name)

@@ -32,8 +32,10 @@ def role_of(deployment):
 class AppView(object):
     """The Deployments of one app in one namespace, classified."""
 
-    def __init__(self, ref, deployments):
+    def __init__(self, ref, deployments, resource_version=None):
         self.ref = ref
+        # The LIST's resourceVersion: a watch started from it misses no change made after the read.
+        self.resource_version = resource_version
         self.deployments = sorted(deployments, key=name_of)
         self.canaries = [d for d in self.deployments if role_of(d) == st.ROLE_CANARY]
         self.retired = [d for d in self.deployments if role_of(d) == st.ROLE_RETIRED]
@@ -104,7 +106,7 @@ def discover(client, ref):
     for d in mine:
         d.setdefault("apiVersion", "apps/v1")
         d.setdefault("kind", "Deployment")
-    return AppView(ref, mine)
+    return AppView(ref, mine, (body.get("metadata") or {}).get("resourceVersion"))
 
 
 def app_services(client, ref):

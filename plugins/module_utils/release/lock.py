@@ -27,6 +27,9 @@ ANNOTATION = "progressive.delivery/lock"
 
 ACQUIRE, RENEW, TAKE_OVER = "acquire", "renew", "take_over"
 
+# A held lock is rewritten once this share of its TTL has passed (or sooner when a call needs more time).
+RENEW_AFTER_SHARE = 0.1
+
 
 def default_owner():
     try:
@@ -115,11 +118,35 @@ def check(client, ref, owner, take_over=False, now=None):
     return decide(current, owner, now, take_over), current
 
 
-def acquire(client, ref, owner, ttl, take_over=False, now=None):
-    """Take or renew the lock on the cluster; returns (action, Lock)."""
+def renewal_due(current, now, ttl, min_remaining=0):
+    """Whether a lock this owner holds must be rewritten now.
+
+    Not while less than RENEW_AFTER_SHARE of its TTL has passed since it was written and at least
+    min_remaining seconds (what the calling module may wait) are left: steps seconds apart then read
+    the record once and write nothing. The lock never runs out during a call, and a holder that keeps
+    calling rewrites it at least every RENEW_AFTER_SHARE x TTL.
+    """
+    expires = st.parse_timestamp(current.expires_at) if current is not None else None
+    if expires is None:
+        return True
+    remaining = (expires - now).total_seconds()
+    return remaining < max(ttl * (1 - RENEW_AFTER_SHARE), min_remaining)
+
+
+def acquire(client, ref, owner, ttl, take_over=False, now=None, min_remaining=0):
+    """Take or renew the lock on the cluster; returns (action, Lock).
+
+    One read of the record; the write (resourceVersion-checked, re-read and re-decided on a conflict)
+    only when the lock is taken or its renewal is due.
+    """
     now = now or _now()
-    action, _current = check(client, ref, owner, take_over, now)
-    record = release_record.update_record(client, ref, lambda r: with_lock(r, owner, ttl, now, take_over))
+    record = release_record.get_record(client, ref)
+    current = Lock.of(record)
+    action = decide(current, owner, now, take_over)
+    if action == RENEW and not renewal_due(current, now, ttl, min_remaining):
+        return action, current
+    record = release_record.update_record(client, ref, lambda r: with_lock(r, owner, ttl, now, take_over),
+                                          current=record)
     return action, Lock.of(record)
 
 

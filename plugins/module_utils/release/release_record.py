@@ -11,7 +11,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import K8sAlreadyExistsError
+import copy
+
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import (
+    K8sAlreadyExistsError,
+    K8sConflictError,
+)
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.retry import update_with_conflict_retry
 from ansible_collections.progressive.delivery.plugins.module_utils.release import names
 from ansible_collections.progressive.delivery.plugins.module_utils.release.canary_builder import MANAGED_BY, MANAGER
@@ -57,11 +62,32 @@ def get_record(client, ref):
     return client.get("v1", "ConfigMap", ref.namespace, ref.record_name)
 
 
-def update_record(client, ref, mutate, attempts=5):
+# update_record's current when the caller has not read the record.
+NOT_READ = object()
+
+
+def update_record(client, ref, mutate, attempts=5, current=NOT_READ):
     """Apply mutate(record) -> record to the ConfigMap (created when missing), retrying on conflicts.
 
-    mutate may raise to abort; it runs again on the fresh object after every conflict.
+    mutate may raise to abort; it runs again on the fresh object after every conflict. current: the
+    record as the caller just read it (None: missing), so the first write needs no read of its own.
     """
+    if current is not NOT_READ and current is not None:
+        desired = mutate(copy.deepcopy(current))
+        if desired == current:
+            return current
+        desired.setdefault("metadata", {})["resourceVersion"] = current["metadata"].get("resourceVersion")
+        try:
+            return client.replace(desired)
+        except K8sAlreadyExistsError:
+            raise
+        except K8sConflictError:
+            pass  # changed since the caller read it: read again and re-apply below
+    elif current is None:
+        try:
+            return client.create(mutate(empty_record(ref)))
+        except K8sAlreadyExistsError:
+            pass  # another run created it meanwhile: mutate the one that exists
     for _attempt in range(attempts):
         if get_record(client, ref) is None:
             try:

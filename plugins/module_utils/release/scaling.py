@@ -37,10 +37,17 @@ def _meta(deployment):
     return deployment.get("metadata") or {}
 
 
-def scale(client, deployment, replicas):
-    """Set spec.replicas with a merge patch (409 answers retried by the RetryingClient)."""
+def scale(client, deployment, replicas, annotations=None):
+    """Set spec.replicas with a merge patch (409 answers retried by the RetryingClient).
+
+    annotations (None values remove one) ride in the same patch: a step records its target on the canary
+    with the canary's first replica change, one request instead of two.
+    """
     meta = _meta(deployment)
-    return client.patch("apps/v1", "Deployment", meta.get("namespace"), meta["name"], {"spec": {"replicas": replicas}})
+    body = {"spec": {"replicas": replicas}}
+    if annotations:
+        body["metadata"] = {"annotations": dict(annotations)}
+    return client.patch("apps/v1", "Deployment", meta.get("namespace"), meta["name"], body)
 
 
 def pods_of(client, deployment):
@@ -65,6 +72,51 @@ def not_ready_reason(client, deployment, pods):
     return summary
 
 
+def failed_error(client, deployment, last_status):
+    """CanaryFailed for a rollout the predicate reports failed (e.g. ProgressDeadlineExceeded), with the pods' reason."""
+    name = _meta(deployment)["name"]
+    pods = pods_of(client, deployment)
+    reason = pod_diagnosis.fatal_reason(pods) or not_ready_reason(client, deployment, pods)
+    return CanaryFailed(
+        "Deployment %s/%s failed: %s%s" % (_meta(deployment).get("namespace"), name, last_status,
+                                           ("; " + reason) if reason else ""),
+        details={"deployment": name, "reason": reason or last_status},
+    )
+
+
+def check_pods(client, deployment):
+    """Read the Deployment's pods once (a wait slice ended undecided): raise CanaryFailed on a fatal state.
+
+    Returns the pods, so a wait that has also reached its deadline can explain itself without reading again.
+    """
+    pods = pods_of(client, deployment)
+    reason = pod_diagnosis.fatal_reason(pods)
+    if reason:
+        name = _meta(deployment)["name"]
+        raise CanaryFailed("Deployment %s/%s cannot become ready: %s" % (_meta(deployment).get("namespace"), name,
+                                                                         reason),
+                           details={"deployment": name, "reason": reason})
+    return pods
+
+
+def timeout_error(client, deployment, pods, last_status, elapsed):
+    """ReleaseError for a wait that reached wait_timeout: the last status plus why the pods are not Ready."""
+    name = _meta(deployment)["name"]
+    summary = not_ready_reason(client, deployment, pods)
+    return ReleaseError(
+        "timed out after %.0fs waiting for Deployment %s/%s: %s%s. Raise wait_timeout if the pods "
+        "are just slow, or fix what keeps them from becoming Ready"
+        % (elapsed, _meta(deployment).get("namespace"), name, last_status, ("; " + summary) if summary else ""),
+        field="wait_timeout",
+        details={"deployment": name, "last_status": last_status, "pods": summary},
+    )
+
+
+def slice_seconds_for(sleep):
+    """Length of one wait slice: short enough to notice a crash loop soon, long enough for a pod to start."""
+    return max(1.0, min(5.0, float(sleep) * 2))
+
+
 class DeploymentWait(object):
     """Wait for one Deployment to finish rolling out, checking its pods for fatal states between slices."""
 
@@ -74,7 +126,7 @@ class DeploymentWait(object):
         self.sleep = sleep
         self.clock = clock
         # Short slices keep fail-fast latency low; a watch inside a slice still reacts at once.
-        self.slice_seconds = slice_seconds or max(1.0, min(5.0, float(sleep) * 2))
+        self.slice_seconds = slice_seconds or slice_seconds_for(sleep)
 
     def until_rolled_out(self, deployment):
         """Return the Deployment once every replica is updated and available; raise CanaryFailed/ReleaseError."""
@@ -89,26 +141,8 @@ class DeploymentWait(object):
                 obj, _elapsed = waiter.wait_for("apps/v1", "Deployment", namespace, name, deployment_rollout_status)
                 return obj
             except WaitFailedError as err:
-                pods = pods_of(self.client, deployment)
-                reason = pod_diagnosis.fatal_reason(pods) or not_ready_reason(self.client, deployment, pods)
-                raise CanaryFailed(
-                    "Deployment %s/%s failed: %s%s" % (namespace, name, err.last_status,
-                                                       ("; " + reason) if reason else ""),
-                    details={"deployment": name, "reason": reason or err.last_status},
-                )
+                raise failed_error(self.client, deployment, err.last_status)
             except WaitTimeoutError as err:
-                pods = pods_of(self.client, deployment)
-                reason = pod_diagnosis.fatal_reason(pods)
-                if reason:
-                    raise CanaryFailed("Deployment %s/%s cannot become ready: %s" % (namespace, name, reason),
-                                       details={"deployment": name, "reason": reason})
+                pods = check_pods(self.client, deployment)
                 if self.clock() >= deadline:
-                    summary = not_ready_reason(self.client, deployment, pods)
-                    raise ReleaseError(
-                        "timed out after %.0fs waiting for Deployment %s/%s: %s%s. Raise wait_timeout if the pods "
-                        "are just slow, or fix what keeps them from becoming Ready"
-                        % (self.clock() - start, namespace, name, err.last_status,
-                           ("; " + summary) if summary else ""),
-                        field="wait_timeout",
-                        details={"deployment": name, "last_status": err.last_status, "pods": summary},
-                    )
+                    raise timeout_error(self.client, deployment, pods, err.last_status, self.clock() - start)

@@ -41,12 +41,13 @@ def validate_target_args(canary_replicas=None, weight=None, next_step=False, ste
         raise InvalidArgument("step_size", "%d must be 1 or more (pods moved by next_step)" % step_size)
 
 
-def find_release(ctx, version=None, stable_may_be_gone=False):
+def find_release(ctx, version=None, stable_may_be_gone=False, view=None):
     """(view, canary, stable) of the release in progress; raises when there is none to move.
 
     stable_may_be_gone: a finish interrupted after deleting the stable resumes with stable None.
+    view: the app as the caller already read it (else it is read here).
     """
-    view = ctx.view()
+    view = view if view is not None else ctx.view()
     canary = view.canary
     if canary is None:
         raise ReleaseError(
@@ -81,10 +82,11 @@ def move_split(ctx, canary_replicas=None, weight=None, next_step=False, step_siz
     """Move the release to its target split; returns the result dict for the module."""
     validate_target_args(canary_replicas, weight, next_step, step_size)
     planning.check_order(order, max_unavailable)
-    if completed_release(ctx.view(), version) is not None:
+    view = ctx.view()  # the step's only LIST: everything after follows it through one watch
+    if completed_release(view, version) is not None:
         return {"changed": False, "msg": "version %s already completed its release; nothing to move" % version,
                 "moves": [], "version": version, "phase": st.COMPLETED}
-    view, canary, stable = find_release(ctx, version)
+    view, canary, stable = find_release(ctx, version, view=view)
     state = st.ReleaseState.of(canary)
     if state.phase in (st.FINISHING, st.ROLLING_BACK):
         raise ReleaseError(
@@ -122,12 +124,31 @@ def move_split(ctx, canary_replicas=None, weight=None, next_step=False, step_siz
         return result
 
     started = ctx.clock()
-    if state.target != k or state.phase not in (st.SCALING,):
-        changes = st.step_started(k)
-        if verdict:
-            changes[st.LAST_VERDICT] = verdict
-        ctx.annotate(canary, changes)
+    done = _execute(ctx, view, canary, stable, state, k, moves, verdict)
+    after_view = done["view"]
+    result.update({
+        "after": snapshot.split_summary(after_view, after_view.by_name(stable["metadata"]["name"]),
+                                        after_view.by_name(canary["metadata"]["name"])),
+        "step": st.ReleaseState.of(done["canary"]).step, "phase": st.ReleaseState.of(done["canary"]).phase,
+        "duration": round(ctx.clock() - started, 3),
+    })
+    return result
+
+
+def _execute(ctx, view, canary, stable, state, k, moves, verdict):
+    """Record the target, make the moves (waiting as they say), record completion; {"canary", "view"} after.
+
+    Requests: the target rides on the canary's first replica patch (its own patch only when the stable
+    moves first), one patch per move, one watch for all the waits, one patch recording completion.
+    """
+    watch = ctx.watch_app(view)
+    names = {"stable": stable["metadata"]["name"], "canary": canary["metadata"]["name"]}
     sides = {"stable": stable, "canary": canary}
+    start_changes = None
+    if state.target != k or state.phase not in (st.SCALING,):
+        start_changes = st.step_started(k)
+        if verdict:
+            start_changes[st.LAST_VERDICT] = verdict
     try:
         if ctx.wait:
             # Pods a shrink will rely on must be Ready first: a resumed step may find the growth of the
@@ -135,29 +156,38 @@ def move_split(ctx, canary_replicas=None, weight=None, next_step=False, step_siz
             shrinking = set(m.role for m in moves if not m.wait_ready)
             for role in ("canary", "stable"):
                 if role not in shrinking and ready_of(sides[role]) < replicas_of(sides[role]):
-                    sides[role] = ctx.wait_rolled_out(sides[role])
+                    sides[role] = watch.until_rolled_out(sides[role])
         for move in moves:
-            sides[move.role] = ctx.scale(sides[move.role], move.replicas)
+            annotations = None
+            if start_changes is not None and move.role == "canary":
+                annotations, start_changes = start_changes, None
+            elif start_changes is not None:
+                # The stable moves first: the target must be on the canary before it does.
+                sides["canary"] = watch.observe(ctx.annotate(canary, start_changes))
+                start_changes = None
+            sides[move.role] = watch.observe(ctx.scale(sides[move.role], move.replicas, annotations))
             if ctx.wait:
-                sides[move.role] = ctx.wait_rolled_out(sides[move.role])
+                sides[move.role] = watch.until_rolled_out(sides[move.role])
+        if start_changes is not None:
+            # Resuming a step whose replicas were all set before the interruption.
+            sides["canary"] = watch.observe(ctx.annotate(canary, start_changes))
+            start_changes = None
         if ctx.wait and not moves:
             # Resuming a step whose replicas were set before the interruption: make sure it is Ready.
             for role in ("canary", "stable"):
-                sides[role] = ctx.wait_rolled_out(sides[role])
+                sides[role] = watch.until_rolled_out(sides[role])
     except (CanaryFailed, ReleaseError) as err:
-        ctx.annotate(canary, st.step_failed(err.message))
+        failed = dict(start_changes or {})  # failed before anything moved: still record which target failed
+        failed.update(st.step_failed(err.message))
+        ctx.annotate(canary, failed)
         raise
-    fresh = ctx.get_deployment(canary["metadata"]["name"])
-    fresh_state = st.ReleaseState.of(fresh)
-    if fresh_state.phase == st.STEADY and fresh_state.completed_target == k:
-        done = fresh  # another process of the same owner completed this very step meanwhile: count it once
+    finally:
+        watch.close()
+    latest = watch.latest(names["canary"]) or sides["canary"]
+    latest_state = st.ReleaseState.of(latest)
+    if latest_state.phase == st.STEADY and latest_state.completed_target == k:
+        done = latest  # another process of the same owner completed this very step meanwhile: count it once
     else:
-        done = ctx.annotate(canary, st.step_completed(fresh_state, k, verdict))
-    after_view = ctx.view()
-    result.update({
-        "after": snapshot.split_summary(after_view, after_view.by_name(stable["metadata"]["name"]),
-                                        after_view.by_name(canary["metadata"]["name"])),
-        "step": st.ReleaseState.of(done).step, "phase": st.ReleaseState.of(done).phase,
-        "duration": round(ctx.clock() - started, 3),
-    })
-    return result
+        # step + 1 from the canary as last seen: a concurrent completion of this same step writes the same values.
+        done = watch.observe(ctx.annotate(canary, st.step_completed(latest_state, k, verdict)))
+    return {"canary": done, "view": watch.view(ctx.ref)}

@@ -157,19 +157,21 @@ def test_a_resumed_step_waits_for_the_interrupted_growth_before_shrinking(starte
 
 
 def test_a_step_completed_by_a_concurrent_run_of_the_same_owner_counts_once(started, make_ctx):
-    ctx = make_ctx()
-    original = ctx.wait_rolled_out
+    patch = started.patch
 
-    def orphan_completes_meanwhile(deployment):
-        # A process of an interrupted run (same lock owner) finishes this same step while we wait.
-        canary = started.obj("Deployment", "web-2")
-        started.patch("apps/v1", "Deployment", "default", "web-2", {"metadata": {"annotations": st.step_completed(
-            st.ReleaseState.of(canary), 1)}})
-        return original(deployment)
+    def orphan_completes_meanwhile(api_version, kind, namespace, name, body, **kwargs):
+        answer = patch(api_version, kind, namespace, name, body, **kwargs)
+        if name == "web" and "spec" in body:
+            # A process of an interrupted run (same lock owner) finishes this same step while we move the stable.
+            canary = started.obj("Deployment", "web-2")
+            patch("apps/v1", "Deployment", "default", "web-2", {"metadata": {"annotations": st.step_completed(
+                st.ReleaseState.of(canary), 1)}})
+        return answer
 
-    ctx.wait_rolled_out = orphan_completes_meanwhile
-    result = step.move_split(ctx, canary_replicas=1)
+    started.patch = orphan_completes_meanwhile
+    result = step.move_split(make_ctx(), canary_replicas=1)
     assert result["step"] == 1
+    assert started.obj("Deployment", "web-2")["metadata"]["annotations"][st.STEP] == "1"
 
 
 def test_the_gate_verdict_is_recorded_with_the_step(started, make_ctx):
