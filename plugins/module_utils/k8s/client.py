@@ -3,10 +3,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A small Kubernetes REST client that speaks plain dicts.
 
-Connection settings come from the ``kubernetes`` client's configuration loading (kubeconfig file or
-dict, contexts, exec/token plugins, in-cluster service account); requests go straight to the REST
-API with JSON bodies, so there is no model deserialisation and no discovery round-trip for the
-built-in kinds a progressive rollout touches.
+Connection settings come from the kubeconfig (file or dict, contexts): tokens, token files, client
+certificates and basic auth are read by ``kubeconfig.py`` without importing the ``kubernetes``
+package; exec/auth-provider plugins, several files and in-cluster service accounts go through the
+``kubernetes`` client's own loader. Requests go straight to the REST API with JSON bodies, so there
+is no model deserialisation and no discovery round-trip for the built-in kinds a progressive
+rollout touches.
 
 Auth precedence: module argument > ``K8S_AUTH_*`` environment variable > kubeconfig.
 """
@@ -15,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib.util
 import json
 import os
 import time
@@ -35,16 +38,27 @@ from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors im
 )
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.retry import call_with_retries
 
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s import kubeconfig as light_kubeconfig
+
 try:
     import urllib3
-    from kubernetes import client as k8s_client
-    from kubernetes import config as k8s_config
-    from kubernetes.config import kube_config as k8s_kube_config
-    HAS_KUBERNETES = True
-    KUBERNETES_IMPORT_ERROR = None
+    HAS_URLLIB3 = True
 except ImportError:
-    HAS_KUBERNETES = False
-    KUBERNETES_IMPORT_ERROR = traceback.format_exc()
+    HAS_URLLIB3 = False
+    URLLIB3_IMPORT_ERROR = traceback.format_exc()
+
+# The kubernetes package is imported only when a kubeconfig needs its loader (exec and auth-provider
+# plugins, several files, in-cluster): importing it costs every module process ~0.13 s and ~18 MB.
+HAS_KUBERNETES = HAS_URLLIB3 and importlib.util.find_spec("kubernetes") is not None
+KUBERNETES_IMPORT_ERROR = None if HAS_KUBERNETES else "No module named 'kubernetes'"
+
+
+def _kubernetes():
+    """(kubernetes.client, kubernetes.config, kubernetes.config.kube_config), imported on first use."""
+    from kubernetes import client as k8s_client  # pylint: disable=import-outside-toplevel
+    from kubernetes import config as k8s_config  # pylint: disable=import-outside-toplevel
+    from kubernetes.config import kube_config as k8s_kube_config  # pylint: disable=import-outside-toplevel
+    return k8s_client, k8s_config, k8s_kube_config
 
 USER_AGENT = "progressive.delivery/0.1.0"
 
@@ -125,44 +139,58 @@ def _context_names(kubeconfig):
     if isinstance(kubeconfig, dict):
         return [c.get("name") for c in kubeconfig.get("contexts") or []], kubeconfig.get("current-context")
     try:
-        contexts, active = k8s_config.list_kube_config_contexts(kubeconfig)
+        config = light_kubeconfig.read_file(kubeconfig)
+        return light_kubeconfig.context_names(config), config.get("current-context")
+    except Exception:  # several files, or not YAML: ask the kubernetes loader, which also reports the problem
+        pass
+    try:
+        contexts, active = _kubernetes()[1].list_kube_config_contexts(kubeconfig)
         return [c.get("name") for c in contexts], (active or {}).get("name")
     except Exception:  # the loader itself reports the real problem below
         return [], None
 
 
-# Parsed kubeconfig files of this process, by (path, mtime, size): a fleet kubeconfig of hundreds of
-# contexts takes the loader's pure-Python YAML parser ~0.15 s, paid once instead of once per cluster.
-_KUBECONFIG_FILES = {}
+def _light_connection(kubeconfig, context):
+    """(Connection, context name) from the light loader, or None when the kubernetes loader must decide."""
+    try:
+        if isinstance(kubeconfig, dict):
+            return light_kubeconfig.connection_from(kubeconfig, context)
+        return light_kubeconfig.connection_from(light_kubeconfig.read_file(kubeconfig), context,
+                                                os.path.dirname(os.path.abspath(kubeconfig)))
+    except light_kubeconfig.Unsupported:
+        return None
 
 
-def _load_kubeconfig_file(path, context, configuration):
-    """kubernetes' load_kube_config(path, context), with the file parsed once per process."""
-    merger_class = getattr(k8s_kube_config, "KubeConfigMerger", None)
-    loader_class = getattr(k8s_kube_config, "KubeConfigLoader", None)
-    if os.pathsep in path or merger_class is None or loader_class is None:
-        k8s_config.load_kube_config(config_file=path, context=context, client_configuration=configuration,
+def _kubernetes_configuration(kubeconfig, context, environ):
+    """kubernetes.client.Configuration from the kubernetes loader (plugins, several files, in-cluster)."""
+    if not HAS_KUBERNETES:
+        raise K8sConfigError("the 'kubernetes' Python library is not installed and this kubeconfig needs it (exec "
+                             "or auth-provider plugins, several files, in-cluster); pip install kubernetes", None,
+                             "MissingLibrary")
+    k8s_client, k8s_config, _kube_config = _kubernetes()
+    configuration = k8s_client.Configuration()
+    if isinstance(kubeconfig, dict):
+        k8s_config.load_kube_config_from_dict(kubeconfig, context=context, client_configuration=configuration,
+                                              persist_config=False)
+    elif kubeconfig:
+        k8s_config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration,
                                     persist_config=False)
-        return
-    stat = os.stat(path)
-    key = (path, stat.st_mtime_ns, stat.st_size)
-    merged = _KUBECONFIG_FILES.get(key)
-    if merged is None:
-        merged = merger_class(path)
-        if merged.config is None:
-            raise k8s_config.ConfigException("Invalid kube-config file. No configuration found.")
-        _KUBECONFIG_FILES[key] = merged
-    # The loader reads the merged tree (relative paths resolve against the file, as load_kube_config does).
-    loader_class(config_dict=merged.config, config_base_path=None, active_context=context).load_and_set(configuration)
+    else:
+        if not environ.get("KUBERNETES_SERVICE_HOST"):
+            raise K8sConfigError(
+                "no cluster to talk to: no kubeconfig (~/.kube/config, KUBECONFIG), no host and not running "
+                "in a pod. Set kubeconfig (or K8S_AUTH_KUBECONFIG), or host and api_key.", None, "NoCluster")
+        k8s_config.load_incluster_config(client_configuration=configuration)
+    return configuration
 
 
 def build_configuration(auth, environ=None):
-    """Build a ``kubernetes.client.Configuration`` from resolved auth; return (configuration, context label)."""
-    if not HAS_KUBERNETES:
-        raise K8sConfigError("the 'kubernetes' Python library is not installed; pip install kubernetes", None,
+    """Build the connection settings (a light Connection, or a ``kubernetes.client.Configuration`` when the
+    kubeconfig needs the kubernetes loader) from resolved auth; return (configuration, context label)."""
+    if not HAS_URLLIB3:
+        raise K8sConfigError("the 'urllib3' Python library is not installed; pip install urllib3", None,
                              "MissingLibrary")
     environ = os.environ if environ is None else environ
-    configuration = k8s_client.Configuration()
     kubeconfig = auth.get("kubeconfig")
     context = auth.get("context")
     label = None
@@ -181,19 +209,17 @@ def build_configuration(auth, environ=None):
         kubeconfig = _default_kubeconfig(environ)
 
     try:
-        if isinstance(kubeconfig, dict):
-            k8s_config.load_kube_config_from_dict(kubeconfig, context=context, client_configuration=configuration,
-                                                  persist_config=False)
-        elif kubeconfig:
+        if isinstance(kubeconfig, str) and kubeconfig:
             kubeconfig = _kubeconfig_path(kubeconfig)
-            _load_kubeconfig_file(kubeconfig, context, configuration)
-        elif not explicit_endpoint:
-            if not environ.get("KUBERNETES_SERVICE_HOST"):
-                raise K8sConfigError(
-                    "no cluster to talk to: no kubeconfig (~/.kube/config, KUBECONFIG), no host and not running "
-                    "in a pod. Set kubeconfig (or K8S_AUTH_KUBECONFIG), or host and api_key.", None, "NoCluster")
-            k8s_config.load_incluster_config(client_configuration=configuration)
-            label = "in-cluster"
+        light = _light_connection(kubeconfig, context) if kubeconfig else None
+        if light is not None:
+            configuration, label = light
+        elif explicit_endpoint:
+            configuration = light_kubeconfig.Connection()
+        else:
+            configuration = _kubernetes_configuration(kubeconfig, context, environ)
+            if not kubeconfig:
+                label = "in-cluster"
     except K8sConfigError:
         raise
     except Exception as err:  # ConfigException, YAML errors, missing keys: all mean "this kubeconfig is unusable"
@@ -261,6 +287,38 @@ def _api_prefix(api_version):
     return "/api/v1" if api_version == "v1" else "/apis/" + api_version.strip("/")
 
 
+def _pool_manager(configuration):
+    """urllib3 pool with the connection's TLS, client-certificate and proxy settings."""
+    if not isinstance(configuration, light_kubeconfig.Connection):
+        # A kubernetes Configuration: its REST layer builds the pool the same way.
+        return _kubernetes()[0].ApiClient(configuration).rest_client.pool_manager
+    kwargs = {"num_pools": 4, "maxsize": 4}
+    if configuration.verify_ssl:
+        kwargs["cert_reqs"] = "CERT_REQUIRED"
+        ca_file = configuration.ssl_ca_cert
+        if not ca_file:
+            try:
+                import certifi  # pylint: disable=import-outside-toplevel
+                ca_file = certifi.where()
+            except ImportError:  # urllib3 then uses the system's trust store
+                ca_file = None
+        if ca_file:
+            kwargs["ca_certs"] = ca_file
+        if configuration.tls_server_name:
+            kwargs["server_hostname"] = configuration.tls_server_name
+            kwargs["assert_hostname"] = configuration.tls_server_name
+    else:
+        kwargs["cert_reqs"] = "CERT_NONE"
+        kwargs["assert_hostname"] = False
+    if configuration.cert_file:
+        kwargs["cert_file"] = configuration.cert_file
+    if configuration.key_file:
+        kwargs["key_file"] = configuration.key_file
+    if configuration.proxy:
+        return urllib3.ProxyManager(configuration.proxy, **kwargs)
+    return urllib3.PoolManager(**kwargs)
+
+
 class K8sClient:
     """Plain-dict CRUD + watch against one cluster. Errors are raised as K8sApiError subclasses."""
 
@@ -269,8 +327,7 @@ class K8sClient:
         self.configuration = configuration
         self._context = context
         if pool_manager is None:
-            # The kubernetes client's REST layer builds the pool with the right TLS, client-cert and proxy settings.
-            pool_manager = k8s_client.ApiClient(configuration).rest_client.pool_manager
+            pool_manager = _pool_manager(configuration)
         self._pool = pool_manager
         self.retry_attempts = retry_attempts
         self.request_timeout = request_timeout

@@ -37,6 +37,15 @@ def merged_argument_spec(argument_spec=None, with_wait=False):
     return spec
 
 
+def installed_kubernetes_version():
+    """The kubernetes distribution's version from its metadata (importing it would load every API model)."""
+    try:
+        from importlib.metadata import version as distribution_version  # pylint: disable=import-outside-toplevel
+        return distribution_version("kubernetes")
+    except Exception:  # no metadata (e.g. a vendored copy): nothing to compare
+        return None
+
+
 class K8sModule(AnsibleModule):
     """AnsibleModule + shared auth/wait options + a lazily built K8sClient + one-line error reporting."""
 
@@ -76,8 +85,9 @@ class K8sModule(AnsibleModule):
         return msg
 
     def _check_kubernetes_version(self):
-        import kubernetes  # pylint: disable=import-outside-toplevel  # presence checked in __init__
-        version = getattr(kubernetes, "__version__", "0")
+        version = installed_kubernetes_version()
+        if version is None:
+            return
         if LooseVersion(version) < LooseVersion(MIN_KUBERNETES_VERSION):
             self.warn("kubernetes Python library %s is older than %s, the oldest version this collection is tested "
                       "with; upgrade it (pip install 'kubernetes>=%s')." % (version, MIN_KUBERNETES_VERSION,

@@ -64,6 +64,10 @@ class Store:
         keys = sorted(k for k in objs if namespace is None or k[0] == namespace)
         return [objs[k] for k in keys]
 
+    def resources(self) -> list[str]:
+        """Every resource with objects stored (a dump of the whole cluster walks these)."""
+        return sorted(r for r, objs in self._objects.items() if objs)
+
     def drop_resource(self, resource: str) -> None:
         """Forget a resource entirely (its CRD was deleted after its objects were removed)."""
         self._objects.pop(resource, None)

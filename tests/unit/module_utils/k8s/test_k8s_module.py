@@ -87,15 +87,15 @@ def test_missing_kubernetes_library_says_how_to_install_it(capsys, monkeypatch):
 
 
 def test_old_kubernetes_library_warns(capsys, monkeypatch):
-    import kubernetes
+    from ansible_collections.progressive.delivery.plugins.module_utils.k8s import core
 
     warned = []
     # Record the warning where it is raised: ansible's warning collection is process-global.
     monkeypatch.setattr(K8sModule, "warn", lambda self, msg: warned.append(msg))
-    monkeypatch.setattr(kubernetes, "__version__", "12.0.1")
+    monkeypatch.setattr(core, "installed_kubernetes_version", lambda: "12.0.1")
     _run({}, capsys, lambda m: m.exit_json())
     assert len(warned) == 1 and "12.0.1 is older than 24.2.0" in warned[0]
     assert "pip install 'kubernetes>=24.2.0'" in warned[0]
-    monkeypatch.setattr(kubernetes, "__version__", "37.0.2")
+    monkeypatch.setattr(core, "installed_kubernetes_version", lambda: "37.0.2")
     _run({}, capsys, lambda m: m.exit_json())
     assert len(warned) == 1
