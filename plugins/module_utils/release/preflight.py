@@ -67,6 +67,10 @@ def dry_run_one(name, auth, context_options, canary_options):
         ctx = ReleaseContext(get_client(auth), check_mode=True, wait=False, **context_options)
         result = canary_ops.ensure_canary(ctx, **canary_options)
     except ReleaseError as err:
+        if err.field == "version" and _already_stable(ctx, canary_options["version"]):
+            # The cluster already runs the version (a release done before the record existed, or by hand).
+            return {"ok": True, "done": True, "msg": "version %s is already the stable version here" %
+                    canary_options["version"]}
         return {"ok": False, "msg": err.message, "field": err.field}
     except (K8sApiError, WaitError) as err:
         return {"ok": False, "msg": getattr(err, "message", None) or one_line(str(err))}
@@ -75,6 +79,14 @@ def dry_run_one(name, auth, context_options, canary_options):
     # canary returns no plan for a version that already completed its release here.
     summary["done"] = "plan" not in result
     return summary
+
+
+def _already_stable(ctx, version):
+    try:
+        view = ctx.view()
+        return view.canary is None and any(view.version_of(d) == version for d in view.stable_candidates)
+    except (ReleaseError, K8sApiError):
+        return False
 
 
 def dry_run_all(clusters, defaults, context_options, canary_options, parallel):

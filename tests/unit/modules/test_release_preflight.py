@@ -81,3 +81,12 @@ def test_an_entry_without_options_uses_the_module_connection(fleet, capsys, monk
     given["clusters"] = {"only": None}
     result = run_module(release_preflight, given, None, capsys, monkeypatch)
     assert result["ready"] == ["only"] and fleet["prod-b"].calls and not fleet["prod-a"].calls
+
+
+def test_a_cluster_already_on_the_version_is_done_not_failed(fleet, capsys, monkeypatch):
+    fleet["prod-b"].objects.clear()
+    fleet["prod-b"].add(stable_deployment(version="2"))
+    fleet["prod-b"].add(app_service())
+    result = run_module(release_preflight, args(fleet), None, capsys, monkeypatch)
+    assert not result.get("failed"), result.get("msg")
+    assert result["done"] == ["prod-b"] and result["ready"] == ["prod-a", "prod-c"]
