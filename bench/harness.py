@@ -192,21 +192,59 @@ def tree_rss_mb(pid: int) -> float:
     return total / (1024 * 1024)
 
 
+def tree_pids(pid: int) -> list[int]:
+    """A process and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                children.setdefault(int(fields[1]), []).append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(children.get(current, []))
+    return found
+
+
+def tree_pss_mb(pid: int) -> float:
+    """Proportional set size of a process tree (MB): each shared page counted once across the tree,
+    so Ansible's forked workers (sharing the controller's pages copy-on-write) are not counted N times."""
+    total = 0
+    for current in tree_pids(pid):
+        try:
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+                    break
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / (1024 * 1024)
+
+
 def run_sampled(argv: list[str], env: dict, cwd: str | None = None, timeout: float = 1200,
-                log: Path | None = None) -> tuple[int, float, float, str]:
+                log: Path | None = None, memory: dict | None = None) -> tuple[int, float, float, str]:
     """Run a command, sampling its process tree's RSS every 0.2 s.
-    Returns (returncode, seconds, peak RSS MB, output)."""
+    Returns (returncode, seconds, peak RSS MB, output); `memory`, when given, also gets the peak
+    proportional set size ("peak_pss_mb")."""
     out = open(log, "w+") if log else tempfile.TemporaryFile("w+")
     started = time.monotonic()
     proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, text=True)
-    peak = 0.0
+    peak = peak_pss = 0.0
     while proc.poll() is None:
         peak = max(peak, tree_rss_mb(proc.pid))
+        if memory is not None:
+            peak_pss = max(peak_pss, tree_pss_mb(proc.pid))
         if time.monotonic() - started > timeout:
             proc.kill()
             break
         time.sleep(0.2)
     elapsed = time.monotonic() - started
+    if memory is not None:
+        memory["peak_pss_mb"] = round(peak_pss, 1)
     out.seek(0)
     text = out.read()
     out.close()
