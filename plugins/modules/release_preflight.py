@@ -187,8 +187,8 @@ def main():
         module.fail_json(msg="clusters: is empty; give at least one cluster (name: connection options)",
                          field="clusters")
     defaults = dict((key, p.get(key)) for key in AUTH_ARG_SPEC)
-    context_options = dict((key, p[key]) for key in ("namespace", "app", "app_label", "version_label", "lock_owner",
-                                                      "lock_ttl", "take_over_lock"))
+    context_keys = ("namespace", "app", "app_label", "version_label", "lock_owner", "lock_ttl", "take_over_lock")
+    context_options = dict((key, p[key]) for key in context_keys)
     canary_options = dict(version=p["version"], image=p["image"], container=p["container"], images=p["images"],
                           overrides=p["template_overrides"], create_service=p["create_service"], force=p["force"],
                           check_permissions=p["check_permissions"], extra_permissions=p["extra_permissions"])

@@ -60,6 +60,7 @@ def _kubernetes():
     from kubernetes.config import kube_config as k8s_kube_config  # pylint: disable=import-outside-toplevel
     return k8s_client, k8s_config, k8s_kube_config
 
+
 USER_AGENT = "progressive.delivery/0.1.0"
 
 # (apiVersion, kind) -> (plural, namespaced) for the kinds known without asking the API server.
