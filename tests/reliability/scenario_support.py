@@ -5,12 +5,21 @@ import re
 import threading
 import time
 
+from ansible_collections.progressive.delivery.plugins.module_utils.release import state as release_state
+
 # `make reliability` runs every scenario with these counts; override to explore (e.g. more trials).
 SIGKILL_TRIALS = int(os.environ.get("RELIABILITY_SIGKILL_TRIALS", "20"))
 SIGKILL_REGIONS = int(os.environ.get("RELIABILITY_SIGKILL_CLUSTERS", "9"))
+SIGKILL_STREAMS = int(os.environ.get("RELIABILITY_SIGKILL_STREAMS", "2"))
+SIGKILL_PODS = int(os.environ.get("RELIABILITY_SIGKILL_PODS", "2"))
 FAULT_REGIONS = int(os.environ.get("RELIABILITY_FAULT_CLUSTERS", "3"))
 REGIONS = ["us-east1", "us-west1", "us-central1", "europe-west1", "europe-west4", "asia-east1", "asia-south1",
            "southamerica-east1", "australia-southeast1", "northamerica-northeast1"]
+
+
+ROLE_ANNOTATION, PHASE_ANNOTATION = release_state.ROLE, release_state.PHASE
+# A release in progress is recorded on its canary; once finished the canary is the stable.
+RECORDED_ROLES = (release_state.ROLE_CANARY, release_state.ROLE_STABLE)
 
 
 def regions(count):
@@ -30,20 +39,22 @@ def end_state_problems(harness, version="2"):
     return problems
 
 
-def consistent_state_problems(harness, skip=()):
-    """After a run that stopped: each cluster fully promoted, fully rolled back, or split with the
-    split recorded on the cluster (the release record ConfigMap names the canary)."""
+def consistent_state_problems(harness, skip=(), old="1", new="2"):
+    """After a run that stopped: each cluster fully at `old` (untouched or rolled back), fully at
+    `new` (promoted), or in between with the split recorded on the cluster: the Deployment of `new`
+    carries the release's role and phase annotations, which a re-run continues from."""
     problems = []
     for cluster in harness.members:
         if cluster.name in skip:
             continue
         served = harness.served_versions(cluster.name)
         state = harness.state(cluster.name)
-        if served in (["1"], ["2"]) and state["ready"] >= harness.replicas:
+        if served in ([old], [new]) and state["ready"] >= harness.replicas:
             continue
-        record = harness.release_record(cluster.name)
-        if not record:
-            problems.append("%s: split %s with no release record" % (cluster.name, state))
+        recorded = harness.release_annotations(cluster.name, new)
+        if recorded.get(ROLE_ANNOTATION) not in RECORDED_ROLES or recorded.get(PHASE_ANNOTATION) not in release_state.PHASES:
+            problems.append("%s: %s between %s and %s with no release state on the %s Deployment (annotations %s)"
+                            % (cluster.name, state, old, new, new, sorted(recorded)))
     return problems
 
 
