@@ -57,9 +57,10 @@ demo:  # the demo needs no browser: skip chromium
 	@bash scripts/setup-venv.sh
 	@bash scripts/demo.sh
 
-# Every reliability scenario with its trial counts (tens of minutes); writes tests/reliability/results.md.
+# Every reliability scenario with its trial counts (about 45 minutes; tests/reliability/README.md); writes
+# tests/reliability/results.md and lists every test's duration.
 reliability: system venv
-	@$(BIN)/pytest -q -p no:cacheprovider --timeout=3600 -o asyncio_default_fixture_loop_scope=function tests/reliability
+	@$(BIN)/pytest -q -p no:cacheprovider --timeout=3600 --durations=0 -o asyncio_default_fixture_loop_scope=function tests/reliability
 
 # Benchmarks of issue 10 (not part of make test; long: see bench/README.md for run times).
 bench: system venv
