@@ -18,7 +18,8 @@ Floor (critical path of one set; the sets run in parallel):
     per set      = environments x per cluster + (environments - 1) x soak
 Everything else (Ansible, module start-up, API calls, Prometheus queries, MCS/MCI) is overhead.
 
-    .venv/bin/python bench/rollout_overhead.py [--only ours|baseline] [--json] [--check]
+    .venv/bin/python bench/rollout_overhead.py [--only ours|baseline] [--sets 3] [--regions 3]
+        [--log-dir DIR] [--json] [--check]
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import yaml
 
@@ -87,8 +89,9 @@ def baseline_vars() -> dict:
             "baseline_soak_seconds": int(w["soak_s"])}
 
 
-def run_sets(fleet: harness.Fleet, name: str, command) -> dict:
-    """One ansible-playbook per environment set, all at once; wall time until the last one ends."""
+def run_sets(fleet: harness.Fleet, name: str, command, log_dir: Path | None = None) -> dict:
+    """One ansible-playbook per environment set, all at once; wall time until the last one ends.
+    With log_dir, each set's playbook output is kept there (the fleet's work directory is removed)."""
     env = harness.ansible_env(ANSIBLE_CALLBACKS_ENABLED=PROFILE_CALLBACK, PROFILE_TASKS_TASK_OUTPUT_LIMIT="all",
                               ANSIBLE_DISPLAY_SKIPPED_HOSTS="0")
     logs, procs = {}, {}
@@ -110,6 +113,10 @@ def run_sets(fleet: harness.Fleet, name: str, command) -> dict:
         handle.seek(0)
         outputs[set_name] = handle.read()
         handle.close()
+    if log_dir:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        for set_name, text in outputs.items():
+            (log_dir / f"{name}-{set_name}.log").write_text(text)
     failed = {s: p.returncode for s, p in procs.items() if p.returncode != 0}
     if failed:
         first = next(iter(failed))
@@ -126,6 +133,7 @@ def main() -> int:
     parser.add_argument("--only", choices=["ours", "baseline"], help="run one side only (no ratio 2)")
     parser.add_argument("--sets", type=int, default=3, help="environment sets (3 for the issue's 27 clusters)")
     parser.add_argument("--regions", type=int, default=3, help="regions per environment")
+    parser.add_argument("--log-dir", type=Path, help="keep each playbook's output (profile_tasks timings) here")
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     options = parser.parse_args()
@@ -149,7 +157,7 @@ def main() -> int:
             extra.write_text(json.dumps(our_vars()))
             ours = run_sets(fleet, "ours", lambda s: [
                 str(harness.BIN / "ansible-playbook"), "-i", str(inventory), str(harness.REPO / "playbooks" / "rollout.yml"),
-                "-e", f"environment_promotion_set={s}", "-e", f"@{extra}"])
+                "-e", f"environment_promotion_set={s}", "-e", f"@{extra}"], options.log_dir)
             after = fleet.request_counts()
             ours["api_requests_per_cluster"] = round(sum(after[m]["total"] - requests_before[m]["total"]
                                                           for m in members) / len(members), 1)
@@ -162,7 +170,8 @@ def main() -> int:
             baseline = run_sets(fleet, "baseline", lambda s: [
                 str(harness.BIN / "ansible-playbook"), "-i", str(inventory),
                 str(harness.REPO / "bench" / "baseline" / "rollout.yml"),
-                "-e", f"@{harness.REPO / 'bench' / 'baseline' / 'vars.yml'}", "-e", f"@{extra}", "-e", f"baseline_set={s}"])
+                "-e", f"@{harness.REPO / 'bench' / 'baseline' / 'vars.yml'}", "-e", f"@{extra}",
+                "-e", f"baseline_set={s}"], options.log_dir)
             after = fleet.request_counts()
             baseline["api_requests_per_cluster"] = round(sum(after[m]["total"] - requests_before[m]["total"]
                                                               for m in members) / len(members), 1)
