@@ -144,7 +144,7 @@ def where_time_goes(results: dict, table: list[dict]) -> list[str]:
                 % (rollback["latency_s_median"], rollback["floor_s"], rollback["overhead_s"],
                    rollback["module_startup_s_median"])]
     api = results.get("api_cost") or {}
-    if "api" in missed:
+    if api.get("worst_step"):  # shown met or not: it is the request budget a change must keep
         worst = api["worst_step"]
         out += ["", "### API cost: where the requests go", "",
                 "The costliest step (%d requests, canary to %d pods):" % (worst["requests"], worst["canary_replicas"]),
@@ -152,8 +152,8 @@ def where_time_goes(results: dict, table: list[dict]) -> list[str]:
         for task in ("scale_step", "gate_check"):
             for key, count in sorted(worst[task]["by_verb_resource"].items(), key=lambda kv: -kv[1]):
                 out.append("| %s | %s | %d |" % (task, key, count))
-        out += ["", "The pod-health gate reads the Deployment and lists its pods once per measurement (gate count %d)."
-                % api.get("gate_count", 0)]
+        out += ["", "The pod-health gate reads the Deployment's selector once, then lists the pods at the start of its "
+                "window and once per measurement (gate count %d)." % api.get("gate_count", 0)]
     scale = results.get("scale") or {}
     if missed & {"preflight", "rss"} and scale:
         out += ["", "### Scale: where the time goes", "",

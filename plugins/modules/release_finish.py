@@ -54,7 +54,10 @@ options:
         same value as the run that started the release to continue it.
     type: str
   lock_ttl:
-    description: Seconds the lock stays valid after each module call (at least I(wait_timeout) + 60).
+    description:
+      - Seconds the lock stays valid after it is renewed (at least I(wait_timeout) + 60).
+      - A call renews it once a tenth of this has passed since the last renewal, or sooner when fewer than
+        I(wait_timeout) + 60 seconds are left; calls made in between only read it.
     type: int
     default: 900
   take_over_lock:
