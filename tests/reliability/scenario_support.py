@@ -13,6 +13,7 @@ SIGKILL_REGIONS = int(os.environ.get("RELIABILITY_SIGKILL_CLUSTERS", "9"))
 SIGKILL_STREAMS = int(os.environ.get("RELIABILITY_SIGKILL_STREAMS", "2"))
 SIGKILL_PODS = int(os.environ.get("RELIABILITY_SIGKILL_PODS", "2"))
 FAULT_REGIONS = int(os.environ.get("RELIABILITY_FAULT_CLUSTERS", "3"))
+FAULT_TRIALS = int(os.environ.get("RELIABILITY_FAULT_TRIALS", "2"))
 REGIONS = ["us-east1", "us-west1", "us-central1", "europe-west1", "europe-west4", "asia-east1", "asia-south1",
            "southamerica-east1", "australia-southeast1", "northamerica-northeast1"]
 

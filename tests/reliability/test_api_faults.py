@@ -2,6 +2,8 @@
 5% and 20% of requests answered 500, 10% answered 409, 2 s latency spikes, one cluster unreachable
 for 30 s mid-step, one cluster gone. The release completes, or stops safely with a message naming
 the cluster, and a re-run finishes it. Capacity (N ready pods) is watched in every cluster throughout.
+Each scenario runs RELIABILITY_FAULT_TRIALS (2) trials, each on a fresh fleet (fleetsim draws the
+failing requests at random, so every trial fails other requests at other moments).
 """
 
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from ansible_collections.progressive.delivery.tests.reliability import results
 from ansible_collections.progressive.delivery.tests.reliability.release_harness import ReleaseHarness
 from ansible_collections.progressive.delivery.tests.reliability.scenario_support import (
-    FAULT_REGIONS, FaultTimeline, consistent_state_problems, end_state_problems, names_a_cluster, regions)
+    FAULT_REGIONS, FAULT_TRIALS, FaultTimeline, consistent_state_problems, end_state_problems, names_a_cluster, regions)
 
 
 def on_every_cluster(**faults):
@@ -65,10 +67,11 @@ SCENARIOS = {
 }
 
 
-@pytest.mark.parametrize("scenario", list(SCENARIOS), ids=lambda name: name.replace("%", "pct").replace(" ", "-"))
-def test_release_through_api_faults(fleetsim_fleet, prometheus, tmp_path, scenario):
-    with results.scenario("faults: %s (%d clusters)" % (scenario, FAULT_REGIONS)) as row:
-        harness = ReleaseHarness(fleetsim_fleet, prometheus, tmp_path, regions=regions(FAULT_REGIONS), seed=11)
+def fault_trial(fleetsim_fleet, prometheus, workdir, scenario, seed, violations):
+    """One release through the scenario's fault timeline on a fresh fleet; returns its notes.
+    Capacity violations go into `violations` before any check."""
+    harness = ReleaseHarness(fleetsim_fleet, prometheus, workdir, regions=regions(FAULT_REGIONS), seed=seed)
+    try:
         # An outage lasts its full time even when the run stops early.
         with FaultTimeline(harness, SCENARIOS[scenario], finish="unreachable" in scenario) as timeline:
             first = harness.run("2")
@@ -85,9 +88,30 @@ def test_release_through_api_faults(fleetsim_fleet, prometheus, tmp_path, scenar
             notes.append("re-run rc %d" % again.returncode)
             assert again.returncode == 0, (again.stdout + again.stderr)[-4000:]
         problems = end_state_problems(harness)
-        violations = harness.violations()
-        row.violations = len(violations)
-        row.notes = "; ".join(notes)
+        violations.extend(harness.violations())
         assert problems == [], problems
-        assert violations == [], violations
+        assert harness.violations() == [], harness.violations()
+        return notes
+    finally:
         harness.close()
+        harness.fleet.stop()  # each trial's fleet goes as soon as it is checked
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS), ids=lambda name: name.replace("%", "pct").replace(" ", "-"))
+def test_release_through_api_faults(fleetsim_fleet, prometheus, tmp_path, scenario):
+    passed, notes, failures, violations = 0, [], [], []
+    for trial in range(FAULT_TRIALS):
+        workdir = tmp_path / ("trial-%d" % trial)
+        workdir.mkdir()
+        try:
+            trial_notes = fault_trial(fleetsim_fleet, prometheus, workdir, scenario, 11 + trial, violations)
+        except AssertionError as error:
+            failures.append("trial %d: %s" % (trial, (str(error).strip().splitlines() or ["?"])[0][:300]))
+            notes.append("trial %d FAILED" % trial)
+        else:
+            passed += 1
+            notes.append("trial %d: %s" % (trial, "; ".join(trial_notes)))
+    results.record("faults: %s (%d clusters)" % (scenario, FAULT_REGIONS), FAULT_TRIALS, passed, len(violations),
+                   " / ".join(notes + failures))
+    assert failures == [], "\n".join(failures)
+    assert violations == [], violations
