@@ -98,12 +98,16 @@ def move_split(ctx, canary_replicas=None, weight=None, next_step=False, step_siz
     k = split.resolve_target(total, current, canary_replicas, weight, next_step, step_size,
                              last_completed_target=state.completed_target, pending_target=state.pending_target)
     target = split.split_for(total, k)
-    moves = planning.plan_moves(current, target, total, max_unavailable, order)
+    # A re-run after a kill mid-step replays the targets from the last completed one: while the interrupted
+    # step toward a larger target is pending, a target already reached is not stepped again (nor moved back to).
+    passed = (state.phase == st.SCALING and state.target is not None and state.completed_target is not None
+              and k <= state.completed_target < state.target)
+    moves = [] if passed else planning.plan_moves(current, target, total, max_unavailable, order)
     if moves and not ctx.wait and any(m.wait_ready for m in moves[:-1]):
         raise InvalidArgument("wait", "wait: false would remove pods before their replacements are Ready; keep "
                                       "wait: true (the order of a step depends on waiting)")
     before = snapshot.split_summary(view, stable, canary)
-    already_recorded = state.phase == st.STEADY and state.completed_target == k
+    already_recorded = passed or (state.phase == st.STEADY and state.completed_target == k)
     result = {
         "app": ctx.ref.app, "namespace": ctx.ref.namespace, "version": view.version_of(canary),
         "stable_version": view.version_of(stable), "total_replicas": total,
@@ -119,6 +123,9 @@ def move_split(ctx, canary_replicas=None, weight=None, next_step=False, step_siz
     ctx.hold_lock()
     if ctx.check_mode or not result["changed"]:
         result.update({"after": before, "step": state.step, "phase": state.phase, "duration": 0.0})
+        if passed:
+            result["msg"] = ("canary target %d was completed before; the interrupted step toward %d is still to "
+                             "finish" % (k, state.target))
         if ctx.check_mode:
             result["plan"] = result["moves"]
         return result

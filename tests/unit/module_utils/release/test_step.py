@@ -77,6 +77,19 @@ def test_an_interrupted_step_is_finished_not_repeated(started, make_ctx):
     assert replicas(started) == (1, 3)
 
 
+def test_a_rerun_replaying_explicit_targets_does_not_step_back_or_twice(started, make_ctx):
+    """The role re-runs the targets from the last completed one: [1, 2] after a kill on the way to 2."""
+    step.move_split(make_ctx(), canary_replicas=1)  # (3, 1), step 1
+    started.patch("apps/v1", "Deployment", "default", "web-2", {
+        "spec": {"replicas": 2}, "metadata": {"annotations": st.step_started(2)}})
+    mark = len(started.writes())
+    replayed = step.move_split(make_ctx(), canary_replicas=1)
+    assert replayed["changed"] is False and replayed["step"] == 1 and "still to finish" in replayed["msg"]
+    assert started.writes()[mark:] == [] and replicas(started) == (3, 2)
+    resumed = step.move_split(make_ctx(), canary_replicas=2)
+    assert replicas(started) == (2, 2) and resumed["step"] == 2 and resumed["phase"] == st.STEADY
+
+
 def test_interrupted_after_all_moves_only_records_completion(started, make_ctx):
     started.patch("apps/v1", "Deployment", "default", "web-2", {"metadata": {"annotations": st.step_started(1)}})
     started.patch("apps/v1", "Deployment", "default", "web", {"spec": {"replicas": 3}})
