@@ -194,11 +194,10 @@ def main():
                           check_permissions=p["check_permissions"], extra_permissions=p["extra_permissions"])
     try:
         # A malformed entry stops the module before any cluster is asked anything.
-        for name, entry in p["clusters"].items():
-            preflight.cluster_auth(name, entry, defaults)
+        auths = dict((name, preflight.cluster_auth(name, entry, defaults)) for name, entry in p["clusters"].items())
     except ReleaseError as err:
         module.fail_json(msg=err.message, field=err.field)
-    results = preflight.dry_run_all(p["clusters"], defaults, context_options, canary_options, p["parallel"])
+    results = preflight.dry_run_all(auths, context_options, canary_options, p["parallel"])
     failed = sorted(name for name, r in results.items() if not r["ok"])
     outcome = {
         "changed": False,

@@ -54,11 +54,10 @@ KUBERNETES_IMPORT_ERROR = None if HAS_KUBERNETES else "No module named 'kubernet
 
 
 def _kubernetes():
-    """(kubernetes.client, kubernetes.config, kubernetes.config.kube_config), imported on first use."""
+    """(kubernetes.client, kubernetes.config), imported on first use."""
     from kubernetes import client as k8s_client  # pylint: disable=import-outside-toplevel
     from kubernetes import config as k8s_config  # pylint: disable=import-outside-toplevel
-    from kubernetes.config import kube_config as k8s_kube_config  # pylint: disable=import-outside-toplevel
-    return k8s_client, k8s_config, k8s_kube_config
+    return k8s_client, k8s_config
 
 
 USER_AGENT = "progressive.delivery/0.1.0"
@@ -168,7 +167,7 @@ def _kubernetes_configuration(kubeconfig, context, environ):
         raise K8sConfigError("the 'kubernetes' Python library is not installed and this kubeconfig needs it (exec "
                              "or auth-provider plugins, several files, in-cluster); pip install kubernetes", None,
                              "MissingLibrary")
-    k8s_client, k8s_config, _kube_config = _kubernetes()
+    k8s_client, k8s_config = _kubernetes()
     configuration = k8s_client.Configuration()
     if isinstance(kubeconfig, dict):
         k8s_config.load_kube_config_from_dict(kubeconfig, context=context, client_configuration=configuration,

@@ -89,9 +89,8 @@ def _already_stable(ctx, version):
         return False
 
 
-def dry_run_all(clusters, defaults, context_options, canary_options, parallel):
-    """{cluster name: dry_run_one result}, the clusters checked `parallel` at a time."""
-    auths = dict((name, cluster_auth(name, entry, defaults)) for name, entry in clusters.items())
+def dry_run_all(auths, context_options, canary_options, parallel):
+    """{cluster name: dry_run_one result} for {name: auth options}, `parallel` clusters at a time."""
     with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(auths) or 1))) as pool:
         futures = dict((name, pool.submit(dry_run_one, name, auth, context_options, canary_options))
                        for name, auth in auths.items())
