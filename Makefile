@@ -44,8 +44,10 @@ integration:
 molecule:
 	@PD_ONLY=molecule bash scripts/run-tests.sh
 
+# The collection tarball (BUILD_DIR=... puts it elsewhere; the install test builds into its own directory).
+BUILD_DIR ?= build
 build: venv
-	@mkdir -p build && $(BIN)/ansible-galaxy collection build --force --output-path build .
+	@mkdir -p $(BUILD_DIR) && $(BIN)/ansible-galaxy collection build --force --output-path $(BUILD_DIR) .
 
 ee: venv
 	@bash scripts/ee-context.sh build/ee
