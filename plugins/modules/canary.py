@@ -30,25 +30,11 @@ description:
   - I(state=absent) removes the canary and its Service, but only when the stable already runs all N pods Ready;
     otherwise use M(progressive.delivery.release_rollback).
 extends_documentation_fragment:
+  - progressive.delivery.release_app
+  - progressive.delivery.release_lock
   - progressive.delivery.k8s_auth
   - progressive.delivery.k8s_wait
 options:
-  namespace:
-    description: Namespace of the app.
-    type: str
-    required: true
-  app:
-    description: The app, as the value of the I(app_label) pod label its Deployments and Service carry.
-    type: str
-    required: true
-  app_label:
-    description: Pod label key that names the app.
-    type: str
-    default: app
-  version_label:
-    description: Pod label key that names the version; the stable's pod template must carry it.
-    type: str
-    default: version
   version:
     description: The new version (a valid label value). Required with I(state=present).
     type: str
@@ -115,23 +101,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  lock_owner:
-    description:
-      - Who holds the app's release lock. Defaults to C(user@host) of the machine running the module, so a
-        re-run from the same controller resumes; set it per run (for example to an AWX job template name) when
-        several runs share a controller.
-    type: str
-  lock_ttl:
-    description:
-      - Seconds the lock stays valid after it is renewed (at least I(wait_timeout) + 60).
-      - A call renews it once a tenth of this has passed since the last renewal, or sooner when fewer than
-        I(wait_timeout) + 60 seconds are left; calls made in between only read it.
-    type: int
-    default: 900
-  take_over_lock:
-    description: Take over the lock of another owner once it has expired (a run that was interrupted).
-    type: bool
-    default: false
 notes:
   - Supports check mode (returns the plan in C(plan), writes nothing) and diff mode.
   - With I(wait=true) (default) the module waits until the canary's pods are Ready and fails fast with the pod's

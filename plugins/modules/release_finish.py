@@ -21,47 +21,17 @@ description:
   - Nothing is removed before N canary pods are Ready, so capacity never drops; the app's release lock is released.
   - Idempotent - once finished, running it again reports C(changed=false).
 extends_documentation_fragment:
+  - progressive.delivery.release_app
+  - progressive.delivery.release_lock
   - progressive.delivery.k8s_auth
   - progressive.delivery.k8s_wait
 options:
-  namespace:
-    description: Namespace of the app.
-    type: str
-    required: true
-  app:
-    description: The app, as the value of the I(app_label) pod label its Deployments carry.
-    type: str
-    required: true
-  app_label:
-    description: Pod label key that names the app.
-    type: str
-    default: app
-  version_label:
-    description: Pod label key that names the version.
-    type: str
-    default: version
   version:
     description: Version being finished; refuses to finish a release of another version.
     type: str
   keep_stable:
     description: Keep the old stable Deployment at 0 replicas (role retired) instead of deleting it; an older
       retired Deployment of the app is deleted so one window is kept.
-    type: bool
-    default: false
-  lock_owner:
-    description:
-      - Who holds the app's release lock. Defaults to C(user@host) of the machine running the module; use the
-        same value as the run that started the release to continue it.
-    type: str
-  lock_ttl:
-    description:
-      - Seconds the lock stays valid after it is renewed (at least I(wait_timeout) + 60).
-      - A call renews it once a tenth of this has passed since the last renewal, or sooner when fewer than
-        I(wait_timeout) + 60 seconds are left; calls made in between only read it.
-    type: int
-    default: 900
-  take_over_lock:
-    description: Take over the lock of another owner once it has expired (a run that was interrupted).
     type: bool
     default: false
 notes:

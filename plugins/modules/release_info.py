@@ -18,24 +18,9 @@ description:
     version, which Deployment is the stable and which the canary, the release phase and step recorded on the
     canary, the release lock and the app's reject list.
 extends_documentation_fragment:
+  - progressive.delivery.release_app
   - progressive.delivery.k8s_auth
 options:
-  namespace:
-    description: Namespace of the app.
-    type: str
-    required: true
-  app:
-    description: The app, as the value of the I(app_label) pod label its Deployments carry.
-    type: str
-    required: true
-  app_label:
-    description: Pod label key that names the app.
-    type: str
-    default: app
-  version_label:
-    description: Pod label key that names the version.
-    type: str
-    default: version
 notes:
   - Never changes anything; works the same in check mode.
 seealso:

@@ -22,6 +22,8 @@ description:
     fleet of hundreds of clusters is checked in seconds rather than one module process per cluster and task.
   - Never changes anything; runs the same in check mode.
 extends_documentation_fragment:
+  - progressive.delivery.release_app
+  - progressive.delivery.release_lock
   - progressive.delivery.k8s_auth
 options:
   clusters:
@@ -37,22 +39,6 @@ options:
     description: Clusters checked at the same time.
     type: int
     default: 20
-  namespace:
-    description: Namespace of the app.
-    type: str
-    required: true
-  app:
-    description: The app, as the value of the I(app_label) pod label its Deployments and Service carry.
-    type: str
-    required: true
-  app_label:
-    description: Pod label key that names the app.
-    type: str
-    default: app
-  version_label:
-    description: Pod label key that names the version; the stable's pod template must carry it.
-    type: str
-    default: version
   version:
     description: The version about to be released (a valid label value).
     type: str
@@ -86,17 +72,6 @@ options:
     type: list
     elements: str
     default: []
-  lock_owner:
-    description: Who will hold the app's release lock (defaults to C(user@host)); a lock of another owner fails.
-    type: str
-  lock_ttl:
-    description: Seconds the lock will stay valid (as for M(progressive.delivery.canary)).
-    type: int
-    default: 900
-  take_over_lock:
-    description: The release will take over an expired lock of another owner.
-    type: bool
-    default: false
 notes:
   - Supports check mode; it never writes, in either mode.
   - The per-cluster checks are exactly those of M(progressive.delivery.canary) in check mode.
@@ -187,7 +162,8 @@ def main():
         module.fail_json(msg="clusters: is empty; give at least one cluster (name: connection options)",
                          field="clusters")
     defaults = dict((key, p.get(key)) for key in AUTH_ARG_SPEC)
-    context_keys = ("namespace", "app", "app_label", "version_label", "lock_owner", "lock_ttl", "take_over_lock")
+    context_keys = ("namespace", "app", "app_label", "version_label", "lock_owner", "lock_run", "lock_ttl",
+                    "take_over_lock")
     context_options = dict((key, p[key]) for key in context_keys)
     canary_options = dict(version=p["version"], image=p["image"], container=p["container"], images=p["images"],
                           overrides=p["template_overrides"], create_service=p["create_service"], force=p["force"],

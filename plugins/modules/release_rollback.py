@@ -25,25 +25,11 @@ description:
     the finished version rejected and deleted. Without I(version) a finished release is never undone.
   - Idempotent - when nothing is in progress it reports C(changed=false).
 extends_documentation_fragment:
+  - progressive.delivery.release_app
+  - progressive.delivery.release_lock
   - progressive.delivery.k8s_auth
   - progressive.delivery.k8s_wait
 options:
-  namespace:
-    description: Namespace of the app.
-    type: str
-    required: true
-  app:
-    description: The app, as the value of the I(app_label) pod label its Deployments carry.
-    type: str
-    required: true
-  app_label:
-    description: Pod label key that names the app.
-    type: str
-    default: app
-  version_label:
-    description: Pod label key that names the version.
-    type: str
-    default: version
   version:
     description:
       - Version being rolled back; a release of another version is left alone.
@@ -56,22 +42,6 @@ options:
     description: Put the version on the app's reject list.
     type: bool
     default: true
-  lock_owner:
-    description:
-      - Who holds the app's release lock. Defaults to C(user@host) of the machine running the module; use the
-        same value as the run that started the release to continue it.
-    type: str
-  lock_ttl:
-    description:
-      - Seconds the lock stays valid after it is renewed (at least I(wait_timeout) + 60).
-      - A call renews it once a tenth of this has passed since the last renewal, or sooner when fewer than
-        I(wait_timeout) + 60 seconds are left; calls made in between only read it.
-    type: int
-    default: 900
-  take_over_lock:
-    description: Take over the lock of another owner once it has expired (a run that was interrupted).
-    type: bool
-    default: false
 notes:
   - Supports check mode (C(plan) lists the actions) and diff mode.
   - Waiting for the stable's pods is not optional here; I(wait_timeout) bounds it.

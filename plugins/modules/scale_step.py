@@ -31,25 +31,11 @@ description:
     Deployment reports C(ProgressDeadlineExceeded); the phase becomes C(Failed) with C(last-error) set, the
     split is left where it is (never below capacity), and M(progressive.delivery.release_rollback) undoes it.
 extends_documentation_fragment:
+  - progressive.delivery.release_app
+  - progressive.delivery.release_lock
   - progressive.delivery.k8s_auth
   - progressive.delivery.k8s_wait
 options:
-  namespace:
-    description: Namespace of the app.
-    type: str
-    required: true
-  app:
-    description: The app, as the value of the I(app_label) pod label its Deployments carry.
-    type: str
-    required: true
-  app_label:
-    description: Pod label key that names the app.
-    type: str
-    default: app
-  version_label:
-    description: Pod label key that names the version.
-    type: str
-    default: version
   version:
     description: Version of the release to move; when set, the module refuses to move a release of another version.
     type: str
@@ -79,22 +65,6 @@ options:
   verdict:
     description: Gate verdict that allowed this step, recorded as C(progressive.delivery/last-verdict).
     type: str
-  lock_owner:
-    description:
-      - Who holds the app's release lock. Defaults to C(user@host) of the machine running the module; use the
-        same value as the run that started the release to continue it.
-    type: str
-  lock_ttl:
-    description:
-      - Seconds the lock stays valid after it is renewed (at least I(wait_timeout) + 60).
-      - A call renews it once a tenth of this has passed since the last renewal, or sooner when fewer than
-        I(wait_timeout) + 60 seconds are left; steps made in between only read it.
-    type: int
-    default: 900
-  take_over_lock:
-    description: Take over the lock of another owner once it has expired (a run that was interrupted).
-    type: bool
-    default: false
 notes:
   - Supports check mode (C(plan) lists the moves, nothing is written) and diff mode (replicas per version).
   - I(wait=false) is refused when a move would have to wait for Ready pods before the next one.

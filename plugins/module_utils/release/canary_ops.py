@@ -29,6 +29,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.release.error
     InvalidArgument,
     ReleaseError,
 )
+from ansible_collections.progressive.delivery.plugins.module_utils.release.freeze_guard import refuse_if_frozen
 from ansible_collections.progressive.delivery.plugins.module_utils.release.scaling import ready_of, replicas_of
 
 
@@ -98,6 +99,8 @@ def ensure_canary(ctx, version, image=None, container=None, images=None, overrid
             "progressive.delivery.release_finish or roll it back with progressive.delivery.release_rollback first"
             % (view.version_of(in_progress), ctx.ref.app, in_progress["metadata"]["name"], state.phase, state.step),
             field="version")
+    if in_progress is not None:
+        refuse_if_frozen(ctx, in_progress, "continue it")
     if in_progress is None:
         for d in view.stable_candidates:
             if view.version_of(d) == version and st.ReleaseState.of(d).phase == st.COMPLETED:
@@ -266,6 +269,7 @@ def remove_canary(ctx, version=None):
     if canary is None or (version is not None and view.version_of(canary) != version):
         return {"changed": False, "msg": "no canary%s of app %s to remove"
                 % ((" for version %s" % version) if version else "", ctx.ref.app), "actions": []}
+    refuse_if_frozen(ctx, canary, "remove its canary")
     state = st.ReleaseState.of(canary)
     stable = view.by_name(state.stable_name) if state.stable_name else None
     total = state.total or 0

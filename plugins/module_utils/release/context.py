@@ -20,11 +20,12 @@ LOCK_MARGIN_SECONDS = 60
 
 class ReleaseContext(object):
     def __init__(self, client, namespace, app, app_label="app", version_label="version", lock_owner=None,
-                 lock_ttl=900, take_over_lock=False, check_mode=False, wait=True, wait_timeout=600, wait_sleep=2,
+                 lock_run=None, lock_ttl=900, take_over_lock=False, check_mode=False, wait=True, wait_timeout=600, wait_sleep=2,
                  clock=time.monotonic):
         self.client = client if isinstance(client, RetryingClient) else RetryingClient(client)
         self.ref = AppRef(namespace, app, app_label, version_label)
         self.lock_owner = lock_owner or lock.default_owner()
+        self.lock_run = lock_run or None
         self.lock_ttl = max(int(lock_ttl), int(wait_timeout) + LOCK_MARGIN_SECONDS)
         self.take_over_lock = take_over_lock
         self.check_mode = check_mode
@@ -47,16 +48,17 @@ class ReleaseContext(object):
     def hold_lock(self):
         """Take or renew the app's lock (in check mode only verify it could be taken)."""
         if self.check_mode:
-            self.lock_action, _current = lock.check(self.client, self.ref, self.lock_owner, self.take_over_lock)
+            self.lock_action, _current = lock.check(self.client, self.ref, self.lock_owner, self.take_over_lock,
+                                                    run=self.lock_run)
         else:
             self.lock_action, _held = lock.acquire(self.client, self.ref, self.lock_owner, self.lock_ttl,
-                                                   self.take_over_lock,
+                                                   self.take_over_lock, run=self.lock_run,
                                                    min_remaining=self.wait_timeout + LOCK_MARGIN_SECONDS)
         return self.lock_action
 
     def release_lock(self):
         if not self.check_mode:
-            lock.release(self.client, self.ref, self.lock_owner)
+            lock.release(self.client, self.ref, self.lock_owner, run=self.lock_run)
 
     # -- writing ----------------------------------------------------------------------------------
 

@@ -8,8 +8,18 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
+# Whose fault a failure is, returned as ``blame`` by every module that fails: only a failure of the version
+# itself puts it on the reject list; a failure of the evidence (a provider or API server that could not be
+# read) or another run holding the release stops the release without judging the version.
+BLAME_VERSION = "version"
+BLAME_EVIDENCE = "evidence"
+BLAME_LOCK = "lock"
+
+
 class ReleaseError(Exception):
     """A release cannot proceed; the message says why and what to do. Nothing was written."""
+
+    blame = None
 
     def __init__(self, message, field=None, details=None):
         super(ReleaseError, self).__init__(message)
@@ -31,6 +41,14 @@ class InvalidArgument(ReleaseError):
 class LockHeld(ReleaseError):
     """Another run holds the app's release lock."""
 
+    blame = BLAME_LOCK
+
+
+class ReleaseFrozen(ReleaseError):
+    """The release is frozen: nothing may move its split until a person lifts the freeze."""
+
 
 class CanaryFailed(ReleaseError):
     """The canary's pods report a failure (crash loop, image pull error, deadline exceeded)."""
+
+    blame = BLAME_VERSION

@@ -15,6 +15,7 @@ __metaclass__ = type
 from ansible_collections.progressive.delivery.plugins.module_utils.release import canary_ops, names, snapshot
 from ansible_collections.progressive.delivery.plugins.module_utils.release import state as st
 from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import CanaryFailed, ReleaseError
+from ansible_collections.progressive.delivery.plugins.module_utils.release.freeze_guard import refuse_if_frozen
 from ansible_collections.progressive.delivery.plugins.module_utils.release.scaling import replicas_of
 from ansible_collections.progressive.delivery.plugins.module_utils.release.step import completed_release, find_release
 
@@ -31,6 +32,7 @@ def finish_release(ctx, version=None, keep_stable=False):
         return {"changed": False, "msg": "no release of app %s in progress; nothing to finish" % ctx.ref.app,
                 "actions": []}
     view, canary, stable = find_release(ctx, version, stable_may_be_gone=True)
+    refuse_if_frozen(ctx, canary, "finish it")
     state = st.ReleaseState.of(canary)
     if state.phase == st.ROLLING_BACK:
         raise ReleaseError("the release of version %s is being rolled back; run progressive.delivery.release_rollback "

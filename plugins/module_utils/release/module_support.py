@@ -13,7 +13,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors im
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.waiter import WaitError
 from ansible_collections.progressive.delivery.plugins.module_utils.release import names
 from ansible_collections.progressive.delivery.plugins.module_utils.release.context import ReleaseContext
-from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import ReleaseError
+from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import BLAME_EVIDENCE, ReleaseError
 
 APP_ARG_SPEC = {
     "namespace": {"type": "str", "required": True},
@@ -24,6 +24,7 @@ APP_ARG_SPEC = {
 
 LOCK_ARG_SPEC = {
     "lock_owner": {"type": "str"},
+    "lock_run": {"type": "str"},
     "lock_ttl": {"type": "int", "default": 900},
     "take_over_lock": {"type": "bool", "default": False},
 }
@@ -46,6 +47,7 @@ def context_from(module, wait=None):
         app_label=p["app_label"],
         version_label=p["version_label"],
         lock_owner=p.get("lock_owner"),
+        lock_run=p.get("lock_run"),
         lock_ttl=p.get("lock_ttl") or 900,
         take_over_lock=bool(p.get("take_over_lock")),
         check_mode=module.check_mode,
@@ -69,10 +71,11 @@ def run(module, operation, wait=None):
         names.check_namespace("namespace", module.params["namespace"])
         result = operation(context_from(module, wait))
     except ReleaseError as err:
-        details = dict((k, v) for k, v in err.details.items() if k not in ("msg", "field", "changed"))
-        module.fail_json(msg=err.message, field=err.field, **details)
+        details = dict((k, v) for k, v in err.details.items() if k not in ("msg", "field", "changed", "blame"))
+        module.fail_json(msg=err.message, field=err.field, blame=err.blame, **details)
     except (K8sApiError, WaitError) as err:
-        module.fail_from_error(err)
+        # The API server or a wait let us down, not the version (a canary that fails raises CanaryFailed).
+        module.fail_from_error(err, blame=BLAME_EVIDENCE)
     diff = result.pop("diff", None)
     if module._diff and diff is not None and result.get("changed"):
         result["diff"] = diff

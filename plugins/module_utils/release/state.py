@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import json
 
 PREFIX = "progressive.delivery/"
 ROLE = PREFIX + "role"
@@ -29,6 +30,7 @@ STABLE_VERSION = PREFIX + "stable-version"
 TEMPLATE_HASH = PREFIX + "template-hash"
 RETIRED_AT = PREFIX + "retired-at"
 COMPLETED_AT = PREFIX + "completed-at"
+FROZEN = PREFIX + "frozen"  # JSON {at, reason, by, canary, stable}: nothing moves the split until a person lifts it
 
 # Roles a Deployment of the app plays; Deployments without a role annotation are stable candidates.
 ROLE_CANARY = "canary"
@@ -65,6 +67,28 @@ def annotations_of(obj):
     return ((obj or {}).get("metadata") or {}).get("annotations") or {}
 
 
+def parse_freeze(raw):
+    """The freeze mark as a dict (reason, at, by, canary, stable), None when the release is not frozen.
+
+    Older marks were plain text ("<time> at canary k / stable m: <reason>"): kept whole as the reason.
+    """
+    if not raw:
+        return None
+    try:
+        mark = json.loads(raw)
+    except ValueError:
+        mark = None
+    if not isinstance(mark, dict):
+        return {"reason": str(raw), "at": None, "by": None, "canary": None, "stable": None}
+    return dict((key, mark.get(key)) for key in ("reason", "at", "by", "canary", "stable"))
+
+
+def freeze_mark(reason, by, canary_replicas, stable_replicas, now=None):
+    """The annotation value that freezes a release at its current split."""
+    return json.dumps({"reason": reason, "at": timestamp(now), "by": by, "canary": canary_replicas,
+                       "stable": stable_replicas}, sort_keys=True)
+
+
 def _int_or_none(value):
     try:
         return int(value)
@@ -88,6 +112,7 @@ class ReleaseState(object):
         self.completed_target = _int_or_none(a.get(COMPLETED_TARGET))
         self.stable_name = a.get(STABLE_NAME)
         self.stable_version = a.get(STABLE_VERSION)
+        self.frozen = parse_freeze(a.get(FROZEN))
 
     @classmethod
     def of(cls, deployment):
@@ -113,6 +138,7 @@ class ReleaseState(object):
             "completed_canary_replicas": self.completed_target,
             "stable_deployment": self.stable_name,
             "stable_version": self.stable_version,
+            "frozen": self.frozen,
         }
 
 

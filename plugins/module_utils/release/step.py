@@ -13,6 +13,7 @@ __metaclass__ = type
 
 from ansible_collections.progressive.delivery.plugins.module_utils.release import plan as planning
 from ansible_collections.progressive.delivery.plugins.module_utils.release import snapshot, split
+from ansible_collections.progressive.delivery.plugins.module_utils.release.freeze_guard import refuse_if_frozen
 from ansible_collections.progressive.delivery.plugins.module_utils.release import state as st
 from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import (
     CanaryFailed,
@@ -87,6 +88,7 @@ def move_split(ctx, canary_replicas=None, weight=None, next_step=False, step_siz
         return {"changed": False, "msg": "version %s already completed its release; nothing to move" % version,
                 "moves": [], "version": version, "phase": st.COMPLETED}
     view, canary, stable = find_release(ctx, version, view=view)
+    refuse_if_frozen(ctx, canary, "move its split")
     state = st.ReleaseState.of(canary)
     if state.phase in (st.FINISHING, st.ROLLING_BACK):
         raise ReleaseError(

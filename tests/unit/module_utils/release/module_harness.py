@@ -12,7 +12,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core impo
 def run_module(module, args, cluster, capsys, monkeypatch, check_mode=False, diff=False):
     monkeypatch.setattr(K8sModule, "client", property(lambda self: cluster))
     args = dict(args)
-    if "lock_owner" in module.DOCUMENTATION:
+    if "progressive.delivery.release_lock" in module.DOCUMENTATION:
         args.setdefault("lock_owner", "tester@here")
     if check_mode:
         args["_ansible_check_mode"] = True
