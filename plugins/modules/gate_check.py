@@ -28,9 +28,11 @@ description:
   - The verdict is V(fail) if a decisive check failed (or errored with O(checks[].on_no_data=fail)),
     V(inconclusive) if one errored or was inconclusive, V(pass) if all decisive checks were successful.
     Dry-run checks are measured and reported but never decide.
-  - The task fails when the verdict is V(fail), still returning RV(verdict), RV(reason), RV(checks) and
+  - The task fails when the verdict is V(fail), still returning RV(verdict), RV(reason), RV(blame), RV(checks) and
     RV(measurements) so a C(rescue) block can use them; with O(fail_on_inconclusive=true) it also fails
     on V(inconclusive).
+  - RV(blame) tells a failed version (a value breached its condition) from failed evidence (nothing could be
+    measured or judged), so that only the first rejects the version.
   - Bad input (unknown provider, a prometheus check without condition, a condition that is not a valid
     expression, a query Prometheus rejects as malformed, wrong Prometheus credentials) fails the task
     with a message naming the check, before any wait, and returns no verdict.
@@ -410,6 +412,17 @@ reason:
   sample: >-
     check 'canary-error-ratio' failed: 2 of 2 measurements failed (failure_limit 1); last failure:
     value 0.2 (baseline 0.001) does not meet success condition 'result <= baseline * 1.2 + 0.001'
+blame:
+  description:
+    - Whose fault a gate that did not pass is. V(version) only when a measured value breached its condition (the
+      version failed); V(evidence) when a check could not be measured (provider unreachable, query error,
+      timeout) or had nothing to judge (no data, NaN) - then RV(reason) leads with what was observed, for example
+      C(Prometheus at http://prometheus:9090 refused the connection). C(null) when the gate passed.
+    - A release rejects a version only for V(version); the canary_release role stops an V(evidence) failure by its
+      own policy without rejecting the version.
+  returned: when the checks were valid
+  type: str
+  sample: evidence
 checks:
   description: One summary per check, in the order given.
   returned: when the checks were valid
@@ -514,6 +527,7 @@ import traceback
 
 from ansible_collections.progressive.delivery.plugins.module_utils.gates.gate import prepare_gate
 from ansible_collections.progressive.delivery.plugins.module_utils.gates.measurement import (
+    BLAME_EVIDENCE,
     FAIL,
     VERDICT_INCONCLUSIVE,
     CheckConfigError,
@@ -603,17 +617,19 @@ def run_module(module):
     try:
         result = prepare_gate(module.params["checks"], context).run()
     except CheckConfigError as exc:
-        module.fail_json(msg=str(exc), changed=False)
+        # A wrong check (or credentials) says nothing about the version.
+        module.fail_json(msg=str(exc), changed=False, blame=BLAME_EVIDENCE)
     except Exception as exc:  # pylint: disable=broad-except
         # A bug must still end as a one-line task failure, with the traceback for -vvv.
         module.fail_json(msg="gate_check failed unexpectedly: %s: %s" % (type(exc).__name__, exc),
-                         exception=traceback.format_exc(), changed=False)
+                         exception=traceback.format_exc(), changed=False, blame=BLAME_EVIDENCE)
     output = result.as_dict()
     output["changed"] = False
     if result.verdict == FAIL:
         module.fail_json(msg="gate failed: %s" % result.reason, **output)
     if result.verdict == VERDICT_INCONCLUSIVE and module.params["fail_on_inconclusive"]:
-        module.fail_json(msg="gate inconclusive (fail_on_inconclusive): %s" % result.reason, **output)
+        # The observed cause first: an unreachable provider is what the reader must fix.
+        module.fail_json(msg="%s (gate inconclusive, fail_on_inconclusive)" % result.reason, **output)
     module.exit_json(**output)
 
 

@@ -201,7 +201,7 @@ def test_prometheus_stopped_gives_inconclusive(exporter, tmp_path, capsys):
     assert (result["rc"], result["verdict"]) == (0, "inconclusive")
     assert [m["phase"] for m in result["measurements"]] == ["Successful", "Error", "Error", "Error"]
     assert "3 consecutive measurement errors (consecutive_error_limit 2)" in result["reason"]
-    assert "cannot connect" in result["reason"]
+    assert "refused the connection" in result["reason"]
 
 
 def test_playbook_rescue_sees_verdict_and_measurements(exporter_prometheus, tmp_path):

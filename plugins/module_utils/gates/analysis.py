@@ -21,6 +21,8 @@ from ansible_collections.progressive.delivery.plugins.module_utils.gates.evaluat
     judge,
 )
 from ansible_collections.progressive.delivery.plugins.module_utils.gates.measurement import (
+    BLAME_EVIDENCE,
+    BLAME_VERSION,
     ERROR,
     FAIL,
     FAILED,
@@ -45,6 +47,8 @@ class CheckRun(object):
         self.measurements = []
         self.counts = {SUCCESSFUL: 0, FAILED: 0, INCONCLUSIVE: 0, ERROR: 0}
         self.consecutive_errors = 0
+        # Failed measurements whose values breached a condition: only these blame the version.
+        self.breaches = 0
         self.phase = RUNNING
         self.next_due = None
         self.stopped_by = None
@@ -86,6 +90,8 @@ class CheckRun(object):
         )
         self.measurements.append(measurement)
         self.counts[measurement.phase] += 1
+        if measurement.phase == FAILED and not judgement.no_data:
+            self.breaches += 1
         self.consecutive_errors = self.consecutive_errors + 1 if measurement.phase == ERROR else 0
         self.phase = self._assess()
         return measurement
@@ -116,8 +122,8 @@ class CheckRun(object):
                 return measurement.message
         return "no measurement taken"
 
-    def explanation(self):
-        """Why the check is in its phase, one line."""
+    def explanation(self, with_last=True):
+        """Why the check is in its phase, one line (with_last: ending with the last error's text)."""
         spec = self.spec
         counts = self.counts
         if self.phase == FAILED:
@@ -132,7 +138,7 @@ class CheckRun(object):
                     self.consecutive_errors, spec.consecutive_error_limit)
             else:
                 head = "all %d measurements errored" % self.taken
-            return "%s; last error: %s" % (head, self.last_message(ERROR))
+            return "%s; last error: %s" % (head, self.last_message(ERROR)) if with_last else head
         if self.phase == SUCCESSFUL:
             return "%d of %d measurements successful; last: %s" % (
                 counts[SUCCESSFUL], self.taken, self.last_message(SUCCESSFUL))
@@ -164,17 +170,19 @@ def _error_judgement(message):
 
 
 class GateResult(object):
-    def __init__(self, verdict, reason, runs, measurements, duration):
+    def __init__(self, verdict, reason, runs, measurements, duration, blame=None):
         self.verdict = verdict
         self.reason = reason
         self.runs = runs
         self.measurements = measurements
         self.duration = duration
+        self.blame = blame
 
     def as_dict(self):
         return {
             "verdict": self.verdict,
             "reason": self.reason,
+            "blame": self.blame,
             "checks": [run.summary() for run in self.runs],
             "measurements": [m.as_dict() for m in self.measurements],
             "duration": round(self.duration, 3),
@@ -216,28 +224,40 @@ class Analysis(object):
         for run in self.runs:
             if run.phase == RUNNING and decider is not None:
                 run.stopped_by = decider.spec.name
-        verdict, reason = decide(self.runs)
-        return GateResult(verdict, reason, self.runs, measurements, clock.monotonic() - start)
+        verdict, reason, blame = decide(self.runs)
+        return GateResult(verdict, reason, self.runs, measurements, clock.monotonic() - start, blame)
 
 
 def decide(runs):
-    """The gate's verdict and one-line reason from the checks' phases (dry-run checks never decide)."""
+    """(verdict, one-line reason, blame) from the checks' phases (dry-run checks never decide).
+
+    blame is BLAME_VERSION only when a measured value breached its condition; a gate that did not pass
+    because nothing could be measured, or nothing was there to judge, blames the evidence (BLAME_EVIDENCE),
+    and its reason leads with what was observed (Prometheus refused the connection, the query had no data).
+    """
     decisive = [r for r in runs if r.decisive]
     for run in decisive:
+        if run.phase == FAILED and run.breaches:
+            return FAIL, "check '%s' failed: %s" % (run.spec.name, run.explanation()), BLAME_VERSION
+    for run in decisive:
         if run.phase == FAILED:
-            return FAIL, "check '%s' failed: %s" % (run.spec.name, run.explanation())
+            return FAIL, "%s - check '%s' had no data to judge (on_no_data=fail): %s" % (
+                run.last_message(FAILED), run.spec.name, run.explanation()), BLAME_EVIDENCE
     for run in decisive:
         if run.phase == ERROR:
             verdict = FAIL if run.spec.on_no_data == "fail" else VERDICT_INCONCLUSIVE
-            return verdict, "check '%s' could not be measured (%s, on_no_data=%s): %s" % (
-                run.spec.name, verdict, run.spec.on_no_data, run.explanation())
+            return verdict, "%s - check '%s' could not be measured (%s, on_no_data=%s): %s" % (
+                run.last_message(ERROR), run.spec.name, verdict, run.spec.on_no_data,
+                run.explanation(with_last=False)), BLAME_EVIDENCE
     for run in decisive:
         if run.phase == INCONCLUSIVE:
-            return VERDICT_INCONCLUSIVE, "check '%s' inconclusive: %s" % (run.spec.name, run.explanation())
+            return VERDICT_INCONCLUSIVE, "check '%s' inconclusive: %s" % (run.spec.name, run.explanation()), \
+                BLAME_EVIDENCE
     for run in decisive:
         if run.phase != SUCCESSFUL:
             # Only reachable if the loop ended early without a decider: treat as not passed.
-            return VERDICT_INCONCLUSIVE, "check '%s' did not complete: %s" % (run.spec.name, run.explanation())
+            return VERDICT_INCONCLUSIVE, "check '%s' did not complete: %s" % (run.spec.name, run.explanation()), \
+                BLAME_EVIDENCE
     taken = sum(r.taken for r in runs)
     dry_notes = ["dry-run check '%s' %s" % (r.spec.name, r.phase) for r in runs
                  if not r.decisive and r.phase != SUCCESSFUL]
@@ -249,4 +269,4 @@ def decide(runs):
             reason = "check '%s' passed: %s" % (decisive[0].spec.name, decisive[0].explanation())
     if dry_notes:
         reason += "; not deciding: " + ", ".join(dry_notes)
-    return PASS, reason
+    return PASS, reason, None

@@ -34,12 +34,14 @@ _SEVERITY = {SUCCESSFUL: 0, INCONCLUSIVE: 1, ERROR: 2, FAILED: 3}
 class Judgement(object):
     """The outcome of judging one observation: what a Measurement records."""
 
-    def __init__(self, phase, message, value=None, baseline=None, series=None):
+    def __init__(self, phase, message, value=None, baseline=None, series=None, no_data=False):
         self.phase = phase
         self.message = message
         self.value = value
         self.baseline = baseline
         self.series = series or []
+        # True when there was nothing to judge: whatever the phase, the evidence failed, not the version.
+        self.no_data = no_data
 
 
 def _no_data(spec, reason):
@@ -99,12 +101,12 @@ def judge(spec, observation, default_condition=None, names=None):
     detail = (" (%s)" % observation.detail) if observation.detail else ""
     if observation.no_data:
         phase, message = _no_data(spec, observation.no_data)
-        return Judgement(phase, message + detail, series=_plain_series(observation))
+        return Judgement(phase, message + detail, series=_plain_series(observation), no_data=True)
 
     baseline = observation.baseline
     if is_nan(baseline):
         phase, message = _no_data(spec, "the baseline is NaN")
-        return Judgement(phase, message + detail, series=_plain_series(observation))
+        return Judgement(phase, message + detail, series=_plain_series(observation), no_data=True)
 
     env = dict(spec.vars)
     env.update(names or {})
@@ -121,7 +123,7 @@ def judge(spec, observation, default_condition=None, names=None):
         if all(is_nan(v) for v in values):
             phase, message = _no_data(spec, "the value is NaN")
             return Judgement(phase, message + detail, value=result, baseline=baseline,
-                             series=_plain_series(observation))
+                             series=_plain_series(observation), no_data=True)
     env["result"] = result
     phase, message = _judge_values(success, failure, env, _describe(result, baseline, label=observation.label))
     return Judgement(phase, message + detail, value=result, baseline=baseline,

@@ -45,9 +45,29 @@ def tls_context(validate_certs, ca_path):
     return _TLS_CONTEXTS[key]
 
 
+def _transport_failure(who, reason, timeout):
+    """One sentence that leads with what was observed: '<who> refused the connection (...)'."""
+    if isinstance(reason, (socket.timeout, TimeoutError)):
+        return "%s did not answer within %gs" % (who, timeout)
+    if isinstance(reason, ssl.SSLError):
+        return "%s failed the TLS handshake: %s (check validate_certs / ca_cert)" % (who, reason)
+    if isinstance(reason, ConnectionRefusedError):
+        return "%s refused the connection (nothing listens there; check the URL and port)" % who
+    if isinstance(reason, socket.gaierror):
+        return "%s could not be found: its host name does not resolve (%s)" % (who, reason.strerror or reason)
+    if isinstance(reason, (ConnectionResetError, BrokenPipeError)):
+        return "%s dropped the connection (%s)" % (who, reason)
+    return "%s could not be reached: %s" % (who, reason)
+
+
 def send(method, url, headers=None, body=None, timeout=10.0, validate_certs=True, ca_path=None,
-         username=None, password=None):
-    """Send one request; any HTTP status is a response, a transport failure is ProviderError."""
+         username=None, password=None, who=None):
+    """Send one request; any HTTP status is a response, a transport failure is ProviderError.
+
+    who names the server in messages ("Prometheus at http://prom:9090"); by default the method and URL.
+    Messages never carry the request's query string: a long URL-encoded query would hide the cause.
+    """
+    who = who or "%s %s" % (method, url.split("?", 1)[0])
     request = Request(
         headers=headers or {},
         validate_certs=validate_certs,
@@ -73,18 +93,11 @@ def send(method, url, headers=None, body=None, timeout=10.0, validate_certs=True
         except Exception:  # pylint: disable=broad-except
             payload = b""
         return HttpResponse(exc.code, dict(exc.headers or {}), payload or b"", time.monotonic() - started)
-    except (socket.timeout, TimeoutError):
-        raise ProviderError("%s %s: no answer within %gs" % (method, url, timeout))
-    except ssl.SSLError as exc:
-        raise ProviderError("%s %s: TLS error: %s (check validate_certs / ca_cert)" % (method, url, exc))
     except URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, (socket.timeout, TimeoutError)):
-            raise ProviderError("%s %s: no answer within %gs" % (method, url, timeout))
-        if isinstance(reason, ssl.SSLError):
-            raise ProviderError("%s %s: TLS error: %s (check validate_certs / ca_cert)" % (method, url, reason))
-        raise ProviderError("%s %s: cannot connect: %s" % (method, url, reason))
-    except (ConnectionError, OSError, http.client.HTTPException) as exc:
-        raise ProviderError("%s %s: cannot connect: %s" % (method, url, exc))
+        raise ProviderError(_transport_failure(who, exc.reason, timeout))
+    except (socket.timeout, TimeoutError, ssl.SSLError, ConnectionError, OSError) as exc:
+        raise ProviderError(_transport_failure(who, exc, timeout))
+    except http.client.HTTPException as exc:
+        raise ProviderError("%s answered with a broken HTTP response: %s" % (who, exc))
     except ValueError as exc:  # malformed URL
-        raise ProviderError("%s %s: invalid URL: %s" % (method, url, exc))
+        raise ProviderError("%s: invalid URL: %s" % (who, exc))

@@ -26,6 +26,11 @@ PASS = "pass"
 FAIL = "fail"
 VERDICT_INCONCLUSIVE = "inconclusive"
 
+# Whose fault a gate that did not pass is (the same words as release/errors.py): the version's only when a
+# measured value breached its condition; the evidence's when nothing could be measured or judged.
+BLAME_VERSION = "version"
+BLAME_EVIDENCE = "evidence"
+
 
 class CheckConfigError(Exception):
     """A check is misconfigured (bad option, query Prometheus rejects, ...): fail the task now."""

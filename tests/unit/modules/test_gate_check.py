@@ -52,7 +52,8 @@ def test_inconclusive_passes_unless_fail_on_inconclusive(capsys):
     assert (result["rc"], result["verdict"]) == (0, "inconclusive")
     result = run(capsys, {"checks": [check], "fail_on_inconclusive": True})
     assert (result["rc"], result["failed"], result["verdict"]) == (1, True, "inconclusive")
-    assert result["msg"].startswith("gate inconclusive (fail_on_inconclusive): check 'ready' inconclusive")
+    assert result["msg"].startswith("check 'ready' inconclusive")
+    assert result["msg"].endswith("(gate inconclusive, fail_on_inconclusive)") and result["blame"] == "evidence"
 
 
 def test_check_mode_still_measures(capsys):

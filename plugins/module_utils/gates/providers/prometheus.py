@@ -76,6 +76,7 @@ class PrometheusProvider(Provider):
             raise CheckConfigError(spec.name, "uses provider prometheus but prometheus.url is not set; "
                                    "set prometheus: {url: http://prometheus:9090}")
         self.endpoint = url.rstrip("/") + "/api/v1/query"
+        self.who = "Prometheus at %s" % url.rstrip("/")
         self.timeout = float(config.get("timeout") or 10)
         self.validate_certs = config.get("validate_certs", True) is not False
         self.ca_path = config.get("ca_cert")
@@ -106,27 +107,28 @@ class PrometheusProvider(Provider):
             headers = dict(self.headers, **{"Content-Type": "application/x-www-form-urlencoded"})
         response = send(method, url, headers=headers, body=body, timeout=self.timeout,
                         validate_certs=self.validate_certs, ca_path=self.ca_path,
-                        username=self.username, password=self.password)
+                        username=self.username, password=self.password, who=self.who)
         try:
             body = json.loads(response.text())
         except ValueError:
             body = None
         if response.status in (400, 422) and isinstance(body, dict) and body.get("status") == "error":
             error_type = body.get("errorType", "error")
-            message = "Prometheus rejected the query (HTTP %d %s: %s); query: %s" % (
-                response.status, error_type, body.get("error", ""), _shorten(promql))
+            message = "%s rejected the query (HTTP %d %s: %s); query: %s" % (
+                self.who, response.status, error_type, body.get("error", ""), _shorten(promql))
             if error_type == "bad_data":
                 raise CheckConfigError(self.spec.name, message)
             raise ProviderError(message)
         if response.status in (401, 403):
-            raise CheckConfigError(self.spec.name, "Prometheus at %s refused the request (HTTP %d); check "
+            raise CheckConfigError(self.spec.name, "%s refused the request (HTTP %d); check "
                                    "prometheus.bearer_token or prometheus.username/password"
-                                   % (self.endpoint, response.status))
+                                   % (self.who, response.status))
         if response.status != 200 or not isinstance(body, dict):
-            raise ProviderError("Prometheus at %s answered HTTP %d: %s" % (
-                self.endpoint, response.status, _shorten(response.text(), 200) or "(empty body)"))
+            raise ProviderError("%s answered HTTP %d to %s: %s" % (
+                self.who, response.status, self.endpoint, _shorten(response.text(), 200) or "(empty body)"))
         if body.get("status") != "success":
-            raise ProviderError("Prometheus query failed (%s): %s" % (body.get("errorType"), body.get("error")))
+            raise ProviderError("%s could not run the query (%s: %s); query: %s" % (
+                self.who, body.get("errorType"), body.get("error"), _shorten(promql)))
         return self._parse(body.get("data") or {}, promql)
 
     def _parse(self, data, promql):

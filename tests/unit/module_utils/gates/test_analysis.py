@@ -74,13 +74,24 @@ def test_failure_is_decided_after_failure_limit_plus_one_intervals(clock):
     assert result.duration == pytest.approx(30.0)
 
 
-def test_error_reason_says_measurement_failed_and_policy(clock):
+def test_error_reason_leads_with_the_cause_then_the_policy(clock):
     result = analysis([check(script=[ERR] * 3, count=3, interval="5s", consecutive_error_limit=1)], clock).run()
     assert result.verdict == "inconclusive"
-    assert result.reason.startswith("check 'error-ratio' could not be measured (inconclusive, "
-                                    "on_no_data=inconclusive): 2 consecutive measurement errors "
-                                    "(consecutive_error_limit 1); last error: GET http://prom")
-    assert "Connection refused" in result.reason
+    assert result.blame == "evidence"
+    assert result.reason == (str(ERR) + " - check 'error-ratio' could not be measured (inconclusive, "
+                             "on_no_data=inconclusive): 2 consecutive measurement errors (consecutive_error_limit 1)")
+
+
+def test_only_a_breached_condition_blames_the_version(clock):
+    breached = analysis([check(script=[0.2] * 3, count=3, interval="1s")], clock).run()
+    assert (breached.verdict, breached.blame) == ("fail", "version")
+    no_data_failed = analysis([check(script=[EMPTY] * 3, count=3, interval="1s", on_no_data="fail")], clock).run()
+    assert (no_data_failed.verdict, no_data_failed.blame) == ("fail", "evidence")
+    assert no_data_failed.reason.startswith("no data: the query returned no series")
+    no_data = analysis([check(script=[EMPTY] * 3, count=3, interval="1s")], clock).run()
+    assert (no_data.verdict, no_data.blame) == ("inconclusive", "evidence")
+    passed = analysis([check(script=[0.0] * 3, count=3, interval="1s")], clock).run()
+    assert (passed.verdict, passed.blame) == ("pass", None)
 
 
 def test_no_data_message_says_what_it_counted_as(clock):
@@ -224,7 +235,7 @@ def test_measurement_shape_is_stable(clock):
                                    "provider", "series", "timestamp", "value"]
     assert measurement["value"] == "+Inf"
     assert measurement["series"] == [{"labels": {}, "value": "+Inf", "phase": None}]
-    assert sorted(result.as_dict()) == ["checks", "duration", "measurements", "reason", "verdict"]
+    assert sorted(result.as_dict()) == ["blame", "checks", "duration", "measurements", "reason", "verdict"]
 
 
 def test_a_provider_that_cannot_start_is_a_config_error_not_a_traceback(clock, monkeypatch):

@@ -106,7 +106,7 @@ def test_unreachable_url_is_inconclusive_by_default(closed_port_url, clock):
     result = gate(clock, smoke(closed_port_url + "/healthz", requests=3))
     assert result.verdict == "inconclusive"
     assert result.measurements[0].phase == "Error"
-    assert "no request got an answer: request 1: GET %s/healthz: cannot connect" % closed_port_url in result.reason
+    assert "no request got an answer: request 1: GET %s/healthz refused the connection" % closed_port_url in result.reason
 
 
 def test_unreachable_url_fails_with_on_no_data_fail(closed_port_url, clock):

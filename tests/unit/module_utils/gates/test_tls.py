@@ -88,7 +88,7 @@ def test_untrusted_certificate_is_a_tls_error_never_a_pass(https_server, clock):
     url, _ca, _seen = https_server
     result = prometheus_gate(clock, url)
     assert result.verdict == "inconclusive"
-    assert "TLS error" in result.reason and "CERTIFICATE_VERIFY_FAILED" in result.reason
+    assert "TLS handshake" in result.reason and "CERTIFICATE_VERIFY_FAILED" in result.reason
 
 
 def test_ca_cert_makes_the_certificate_trusted(https_server, clock):
