@@ -20,7 +20,7 @@ options:
   lock_run:
     description:
       - Which run of O(lock_owner) this is, for example C(lookup('progressive.delivery.run_id')) (one id per
-        C(ansible-playbook) run or AWX job); the roles pass it. Only the run holding the lock moves the release: a
+        C(ansible-playbook) run or AWX job); the roles pass it. Only the run holding the lock moves the release; a
         second run of the same owner is refused while the first holds it, naming the holder.
       - A run takes over the lock of an earlier run of the same owner once that run is provably gone (a killed
         process on the same controller) or its lock expired, so a re-run after a kill continues.
