@@ -20,7 +20,6 @@ description:
 extends_documentation_fragment:
   - progressive.delivery.release_app
   - progressive.delivery.k8s_auth
-options:
 notes:
   - Never changes anything; works the same in check mode.
 seealso:
