@@ -79,3 +79,53 @@ def api_cluster(tmp_path_factory):
     handle = ClusterHandle(tmp_path_factory.mktemp("api-cluster"))
     yield handle
     handle.stop()
+
+
+class FleetKubectl:
+    """kubectl (and the kubernetes Python client) against one cluster of a running fleet."""
+
+    def __init__(self, fleet, workdir: Path, context: str = "app-dev-us-east1"):
+        self.fleet = fleet
+        self.context = context
+        self.workdir = workdir
+        self.cluster = fleet.runtime.clusters[context]
+
+    def __call__(self, *args: str, check: bool = True, timeout: float = 60, stdin: str | None = None,
+                 kubeconfig: Path | None = None) -> subprocess.CompletedProcess:
+        cmd = [KUBECTL, "--kubeconfig", str(kubeconfig or self.fleet.kubeconfig), "--context", self.context,
+               "--cache-dir", str(self.workdir / "kube-cache"), *args]
+        proc = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    def apply(self, manifest: str) -> str:
+        return self("apply", "-f", "-", stdin=manifest).stdout
+
+    def client(self):
+        import kubernetes
+        return kubernetes.config.new_client_from_config(str(self.fleet.kubeconfig), context=self.context)
+
+    def call(self, fn, *args):
+        return self.fleet.call(fn, *args)
+
+    def api(self):
+        return self.cluster.api
+
+    def wait_for(self, predicate, timeout: float = 60, interval: float = 0.2, what: str = "condition"):
+        import time
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.call(predicate)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            time.sleep(interval)
+
+
+@pytest.fixture
+def fleet_kubectl(fleetsim_fleet, tmp_path):
+    """One single-region fleet (clock x10, pods ready after about 1 s) and kubectl for its member."""
+    fleet = fleetsim_fleet(clock_speed=10, pod_ready_delay="1s", pod_ready_jitter="0.2s", namespaces=["shop"])
+    return FleetKubectl(fleet, tmp_path)

@@ -310,8 +310,15 @@ class Api:
     # -- create ---------------------------------------------------------------------------------
     def create(self, resource, obj: dict, namespace: str | None = None, dry_run: bool = False,
                field_manager: str | None = None, validation_hook: Callable | None = None,
-               _operation: str = "Update", _applied_paths: set | None = None) -> dict:
+               _operation: str = "Update", _applied_paths: set | None = None,
+               subresource: str | None = None, name: str | None = None) -> dict:
         rt = self.resource(resource)
+        if subresource is not None or rt.name == "bindings":
+            # Create on a subresource of object `name` (pods/binding, pods/eviction,
+            # serviceaccounts/token) or on the bindings resource: acts on an existing object.
+            from .subresource_create import create_on_subresource
+            return create_on_subresource(self, rt, subresource, clone(obj), namespace, name, dry_run,
+                                         field_manager or "unknown")
         obj = clone(obj)
         self._check_type(rt, obj)
         if rt.extra.get("view_of"):
@@ -442,6 +449,23 @@ class Api:
                     new["metadata"]["annotations"] = obj["metadata"]["annotations"]
                 else:
                     new["metadata"].pop("annotations", None)
+            return new
+        if subresource == "binding" and rt.name == "pods":
+            # Binding storage (pkg/registry/core/pod/storage): nodeName, the Binding's annotations
+            # and PodScheduled=True in one write.
+            new = clone(old)
+            new["spec"]["nodeName"] = obj["spec"]["nodeName"]
+            if obj["metadata"].get("annotations"):
+                new["metadata"].setdefault("annotations", {}).update(obj["metadata"]["annotations"])
+            status = new.setdefault("status", {})
+            conditions = status.setdefault("conditions", [])
+            scheduled = {"type": "PodScheduled", "status": "True", "lastProbeTime": None,
+                         "lastTransitionTime": self.now_str()}
+            at = next((i for i, c in enumerate(conditions) if c.get("type") == "PodScheduled"), None)
+            if at is None:
+                conditions.append(scheduled)
+            else:
+                conditions[at] = scheduled
             return new
         if subresource == "finalize" and rt.name == "namespaces":
             new = clone(old)

@@ -22,6 +22,7 @@ class UserInfo:
     name: str
     groups: list[str] = field(default_factory=lambda: ["system:authenticated"])
     uid: str = ""
+    extra: dict = field(default_factory=dict)
 
 
 def _system_clock():
@@ -66,6 +67,8 @@ class Cluster:
         self.store = Store()
         self.api = Api(self.registry, self.store, self.clock, rng=self.rng)
         self.faults = FaultState()
+        from .logs import PodLogs
+        self.logs = PodLogs(self.clock, random.Random(seed))  # container logs (pods/log)
         self.run_components = run_components
         self.components: list = []
         self.server = None  # apiserver.server.ApiServer once started

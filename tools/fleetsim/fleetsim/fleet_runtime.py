@@ -90,7 +90,7 @@ class Fleet:
             self.clusters[spec.name] = cluster
             cluster.faults.rng = random.Random(self.rng.random())
             cluster.faults.on_change(self._reachability_listener(cluster))
-            directory = ServiceDirectory(spec.name)
+            directory = ServiceDirectory(spec.name, logs=cluster.logs)
             # Before anything is created, so the directory sees every object from the start.
             directory.attach(cluster.api)
             self.directories[spec.name] = directory
@@ -98,6 +98,8 @@ class Fleet:
                 ClusterTraffic(directory, spec.simulation.requests_per_second))
             self.fronts[spec.name] = Front(spec.name, directory, self.metrics,
                                            random.Random(self.rng.random()))
+            # pods/proxy and services/proxy on the API server answer like the front.
+            cluster.proxy_answer = self.fronts[spec.name].proxy_answer
         await asyncio.gather(*(cluster.start() for cluster in self.clusters.values()))
         for spec in self.spec.clusters:
             _ensure_namespaces(self.clusters[spec.name].api, spec.simulation.namespaces)

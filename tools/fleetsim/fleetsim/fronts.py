@@ -76,6 +76,11 @@ class Front:
                 {**where, "code": 503,
                  "error": f'service "{namespace}/{service}" has no ready endpoints'},
                 status=503)
+        status, body, headers = await self._answer_as(endpoint, namespace, service, request.method, path)
+        return web.json_response(body, status=status, headers=headers)
+
+    async def _answer_as(self, endpoint, namespace: str, service: str, method: str, path: str):
+        where = {"cluster": self.cluster_name, "namespace": namespace, "service": service, "path": path}
         started = time.monotonic()
         behaviour = endpoint.behaviour
         await asyncio.sleep(behaviour.latency.sample(self.rng))
@@ -84,9 +89,30 @@ class Front:
             RequestLabels(self.cluster_name, namespace, service, endpoint.version, endpoint.pod,
                           str(code)),
             time.monotonic() - started)
+        if self.directory.logs is not None:
+            self.directory.logs.request(namespace, endpoint.pod, method, path, code,
+                                        time.monotonic() - started)
         body = {**where, "version": endpoint.version, "pod": endpoint.pod, "code": code,
-                "method": request.method}
+                "method": method}
         if code != 200:
             body["error"] = "simulated failure (fleetsim.io/error-rate)"
-        return web.json_response(body, status=code, headers={
-            "X-Fleetsim-Version": endpoint.version, "X-Fleetsim-Pod": endpoint.pod})
+        return code, body, {"X-Fleetsim-Version": endpoint.version, "X-Fleetsim-Pod": endpoint.pod}
+
+    async def proxy_answer(self, resource: str, obj: dict, method: str, path: str):
+        """The answer to the API server's services/proxy or pods/proxy (kubectl proxy, `kubectl get
+        --raw .../proxy/`): as the front answers, or None when no ready pod can answer."""
+        meta = obj.get("metadata") or {}
+        namespace, name = meta.get("namespace", "default"), meta.get("name", "")
+        if resource == "services":
+            if not self.directory.has_service(namespace, name):
+                return None
+            endpoint = self.directory.next_endpoint(namespace, name)
+            service = name
+        else:
+            endpoint = self.directory.ready_pod(namespace, name)
+            service = next((s for ns, s in self.directory.services()
+                            if ns == namespace and endpoint is not None
+                            and endpoint in self.directory.ready_endpoints(ns, s)), "")
+        if endpoint is None:
+            return None
+        return await self._answer_as(endpoint, namespace, service, method, path)

@@ -31,6 +31,7 @@ import logging
 import random
 from dataclasses import dataclass, field
 
+from . import logs
 from .clock import format_go_duration, parse_duration
 from .controllers.base import ManagedApi
 from .controllers.events import EventRecorder
@@ -174,6 +175,7 @@ class Kubelet:
         self.ready_jitter = float(ready_jitter if ready_jitter is not None
                                   else getattr(settings, "pod_ready_jitter_s", 1.0))
         self.recorder = EventRecorder(self.api, self.clock)
+        self.logs = getattr(cluster, "logs", None)  # container output for pods/log
         cluster_name = getattr(cluster, "name", "fleetsim")
         self.region = getattr(cluster, "region", None) or getattr(settings, "region", None) or cluster_name
         zones = [f"{self.region}-{z}" for z in "abc"]
@@ -259,9 +261,16 @@ class Kubelet:
                     "osImage": "Debian GNU/Linux 12 (bookworm)",
                     "containerRuntimeVersion": "containerd://2.1.4",
                     "kubeletVersion": KUBELET_VERSION,
+                    # Deprecated and no longer reported, but serialized (no omitempty): "" never null.
+                    "kubeProxyVersion": "",
                     "operatingSystem": "linux",
                     "architecture": "amd64",
                 },
+                "runtimeHandlers": [
+                    {"name": "runc", "features": {"recursiveReadOnlyMounts": True, "userNamespaces": True}},
+                    {"name": "", "features": {"recursiveReadOnlyMounts": True, "userNamespaces": True}},
+                ],
+                "features": {"supplementalGroupsPolicy": True},
             },
         }
         created = self.api.create("nodes", body)
@@ -311,6 +320,8 @@ class Kubelet:
     def _observe(self, event_type: str, obj: dict) -> None:
         meta = obj["metadata"]
         if event_type == "DELETED":
+            if self.logs is not None:
+                self.logs.forget(meta.get("uid"))
             run = self.pods.pop(meta.get("uid"), None)
             if run is not None:
                 run.cancel_timers()
@@ -505,6 +516,19 @@ class Kubelet:
         self.recorder.event(pod, event_type, reason, message, component=COMPONENT, host=run.node.name,
                             field_path=f"spec.containers{{{container}}}" if container else None)
 
+    # -- container output (pods/log) -------------------------------------------------------------
+    def _container_spec(self, run: PodRun, c: ContainerRun) -> tuple[dict | None, dict]:
+        pod = self._get("pods", run.namespace, run.name)
+        if pod is None:
+            return None, {}
+        spec = next((s for s in (pod.get("spec") or {}).get("containers") or [] if s.get("name") == c.name), {})
+        return pod, spec
+
+    def _print(self, c: ContainerRun, lines) -> None:
+        if self.logs is not None and c.container_id:
+            for line in [lines] if isinstance(lines, str) else lines:
+                self.logs.write(c.container_id, line)
+
     def _pod_ref(self, run: PodRun) -> str:
         """format.Pod: name_namespace(uid)."""
         return f"{run.name}_{run.namespace}({run.uid})"
@@ -591,6 +615,12 @@ class Kubelet:
         c.state = {"running": {"startedAt": now}}
         c.started = True
         c.ready = False
+        if self.logs is not None:
+            pod, spec = self._container_spec(run, c)
+            self.logs.open(c.container_id, run.namespace, run.name, run.uid, c.name,
+                           serving=c is run.containers[0])
+            if pod is not None:
+                self._print(c, logs.startup_lines(pod, spec))
         self._write_status(run)
         remaining = max(0.0, run.ready_after * (1 - START_SHARE))
         if run.behaviour == "crash-loop":
@@ -601,6 +631,7 @@ class Kubelet:
             self._later(run, remaining, self._ready, c)
 
     def _ready(self, run: PodRun, c: ContainerRun) -> None:
+        self._print(c, logs.ready_line())
         c.ready = True
         self._write_status(run)
 
@@ -618,11 +649,17 @@ class Kubelet:
         else:
             detail = "HTTP probe failed with statuscode: 503"
         self._event(run, pod, "Warning", "Unhealthy", f"Readiness probe failed: {detail}", c.name)
+        self._print(c, logs.not_ready_line(detail))
         c.ready = False
         self._write_status(run)
         self._later(run, float(probe.get("periodSeconds") or 10), self._probe_failed, c)
 
     def _crashed(self, run: PodRun, c: ContainerRun) -> None:
+        pod, spec = self._container_spec(run, c)
+        if pod is not None:
+            self._print(c, logs.crash_lines(pod, spec))
+        if self.logs is not None:
+            self.logs.end(c.container_id)
         now = self.clock.timestamp()
         started = (c.state.get("running") or {}).get("startedAt") or now
         c.last_state = {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": started, "finishedAt": now,
@@ -673,6 +710,7 @@ class Kubelet:
         running = [c for c in run.containers if "running" in c.state]
         for c in running:
             self._event(run, pod, "Normal", "Killing", f"Stopping container {c.name}", c.name)
+            self._print(c, logs.SIGTERM_RECEIVED)
         stop_after = min(run.shutdown_after, float(grace)) if running else 0.0
         killed = bool(running) and run.shutdown_after > float(grace)
         self._later(run, stop_after, self._stopped_containers, killed)
@@ -682,6 +720,10 @@ class Kubelet:
         failed = False
         for c in run.containers:
             if "running" in c.state:
+                if not killed:
+                    self._print(c, logs.SHUTDOWN_DONE)
+                if self.logs is not None:
+                    self.logs.end(c.container_id)
                 code = 137 if killed else 0
                 failed = failed or code != 0
                 c.state = {"terminated": {"exitCode": code, "reason": "Error" if code else "Completed",

@@ -15,6 +15,31 @@ NAMESPACE_VERBS = ("create", "delete", "get", "list", "patch", "update", "watch"
 # CustomResourceDefinitions publish their verbs in this (unsorted) order on a real server.
 CRD_VERBS = ("delete", "deletecollection", "get", "list", "patch", "create", "update", "watch")
 SUBRESOURCE_VERBS = ("get", "patch", "update")
+CONNECT_VERBS = ("create", "get")
+PROXY_VERBS = ("create", "delete", "get", "patch", "update")
+# Subresources whose kind or verbs are not "<the parent's kind>, get/patch/update", as
+# /api/v1 of v1.36 lists them: name -> (group, version, kind or None for the parent's, verbs).
+# "proxy" answers with <Kind>ProxyOptions (NodeProxyOptions, PodProxyOptions, ServiceProxyOptions).
+SPECIAL_SUBRESOURCES = {
+    "scale": ("autoscaling", "v1", "Scale", SUBRESOURCE_VERBS),
+    "finalize": ("", "", None, ("update",)),
+    "log": ("", "", None, ("get",)),
+    "eviction": ("policy", "v1", "Eviction", ("create",)),
+    "binding": ("", "", "Binding", ("create",)),
+    "token": ("authentication.k8s.io", "v1", "TokenRequest", ("create",)),
+    "exec": ("", "", "PodExecOptions", CONNECT_VERBS),
+    "attach": ("", "", "PodAttachOptions", CONNECT_VERBS),
+    "portforward": ("", "", "PodPortForwardOptions", CONNECT_VERBS),
+    "proxy": ("", "", "ProxyOptions", PROXY_VERBS),
+}
+
+
+def subresource_info(rt: "ResourceType", sub: str) -> tuple[str, str, str, tuple[str, ...]]:
+    """(group, version, kind, verbs) of a subresource as discovery publishes it."""
+    group, version, kind, verbs = SPECIAL_SUBRESOURCES.get(sub, ("", "", None, SUBRESOURCE_VERBS))
+    if sub == "proxy":
+        kind = f"{rt.kind}ProxyOptions"
+    return group, version, kind or rt.kind, verbs
 
 
 def storage_version_hash(group: str, version: str, kind: str) -> str:
@@ -34,7 +59,7 @@ class ResourceType:
     short_names: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     verbs: tuple[str, ...] = ALL_VERBS
-    subresources: tuple[str, ...] = ()  # "status", "scale"
+    subresources: tuple[str, ...] = ()  # "status", "scale", "log", ... (SPECIAL_SUBRESOURCES)
     # CRD-only: the openAPIV3Schema of the served version, and the scale subresource paths.
     schema: dict | None = None
     scale_paths: dict | None = None
@@ -80,13 +105,16 @@ class ResourceType:
 
 
 def _rt(group, version, plural, kind, namespaced, short=(), cats=(), verbs=ALL_VERBS, sub=(), singular=None,
-        view_of=None):
+        view_of=None, stored=True):
     rt = ResourceType(group=group, version=version, plural=plural, singular=singular or kind.lower(),
                       kind=kind, namespaced=namespaced, short_names=tuple(short), categories=tuple(cats),
                       verbs=tuple(verbs), subresources=tuple(sub))
     if view_of:
         # Served from another resource's storage through a conversion (events.k8s.io Events).
         rt.extra["view_of"] = view_of
+    if not stored:
+        # Answered, never stored (bindings, componentstatuses, reviews): no storageVersionHash.
+        rt.extra["not_stored"] = True
     return rt
 
 
@@ -94,19 +122,26 @@ def builtin_types() -> list[ResourceType]:
     """The built-in kinds fleetsim serves, in the order discovery lists them."""
     return [
         # core/v1
+        _rt("", "v1", "bindings", "Binding", True, verbs=("create",), stored=False),
+        _rt("", "v1", "componentstatuses", "ComponentStatus", False, ["cs"], verbs=("get", "list"), stored=False),
         _rt("", "v1", "configmaps", "ConfigMap", True, ["cm"]),
         _rt("", "v1", "endpoints", "Endpoints", True, ["ep"], singular="endpoints"),
         _rt("", "v1", "events", "Event", True, ["ev"]),
         _rt("", "v1", "limitranges", "LimitRange", True, ["limits"]),
         _rt("", "v1", "namespaces", "Namespace", False, ["ns"], verbs=NAMESPACE_VERBS, sub=("finalize", "status")),
-        _rt("", "v1", "nodes", "Node", False, ["no"], sub=("status",)),
+        _rt("", "v1", "nodes", "Node", False, ["no"], sub=("proxy", "status")),
         _rt("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", True, ["pvc"], sub=("status",)),
-        _rt("", "v1", "pods", "Pod", True, ["po"], ["all"], sub=("status",)),
+        _rt("", "v1", "persistentvolumes", "PersistentVolume", False, ["pv"], sub=("status",)),
+        _rt("", "v1", "pods", "Pod", True, ["po"], ["all"],
+            sub=("attach", "binding", "ephemeralcontainers", "eviction", "exec", "log", "portforward", "proxy",
+                 "resize", "status")),
         _rt("", "v1", "podtemplates", "PodTemplate", True),
+        _rt("", "v1", "replicationcontrollers", "ReplicationController", True, ["rc"], ["all"],
+            sub=("scale", "status")),
         _rt("", "v1", "resourcequotas", "ResourceQuota", True, ["quota"], sub=("status",)),
         _rt("", "v1", "secrets", "Secret", True),
-        _rt("", "v1", "serviceaccounts", "ServiceAccount", True, ["sa"]),
-        _rt("", "v1", "services", "Service", True, ["svc"], ["all"], sub=("status",)),
+        _rt("", "v1", "serviceaccounts", "ServiceAccount", True, ["sa"], sub=("token",)),
+        _rt("", "v1", "services", "Service", True, ["svc"], ["all"], sub=("proxy", "status")),
         # apps/v1
         _rt("apps", "v1", "controllerrevisions", "ControllerRevision", True),
         _rt("apps", "v1", "daemonsets", "DaemonSet", True, ["ds"], ["all"], sub=("status",)),
@@ -136,11 +171,17 @@ def builtin_types() -> list[ResourceType]:
         _rt("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", False,
             ["crd", "crds"], ["api-extensions"], sub=("status",)),
         # authentication.k8s.io/v1 and authorization.k8s.io/v1: reviews answered, never stored
-        _rt("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", False, verbs=("create",)),
+        _rt("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", False, verbs=("create",),
+            stored=False),
+        _rt("authentication.k8s.io", "v1", "tokenreviews", "TokenReview", False, verbs=("create",), stored=False),
+        _rt("authorization.k8s.io", "v1", "localsubjectaccessreviews", "LocalSubjectAccessReview", True,
+            verbs=("create",), stored=False),
         _rt("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", False,
-            verbs=("create",)),
+            verbs=("create",), stored=False),
         _rt("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", False,
-            verbs=("create",)),
+            verbs=("create",), stored=False),
+        _rt("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", False,
+            verbs=("create",), stored=False),
         # scheduling.k8s.io/v1
         _rt("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", False, ["pc"]),
         # coordination.k8s.io/v1

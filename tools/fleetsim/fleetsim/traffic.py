@@ -152,8 +152,10 @@ class ServiceDirectory:
     """Services and ready pods of one cluster, kept current from the cluster's change feed
     (``api.subscribe``), so traffic and fronts never list the store."""
 
-    def __init__(self, cluster_name: str):
+    def __init__(self, cluster_name: str, logs: Any = None):
         self.cluster_name = cluster_name
+        # The cluster's container logs (logs.PodLogs): every answered request is an access line.
+        self.logs = logs
         self._services: dict[tuple[str, str], _Service] = {}
         self._pods: dict[str, dict[str, _Pod]] = {}  # namespace -> name -> pod
 
@@ -225,6 +227,10 @@ class ServiceDirectory:
         return [pod.endpoint for pod_name, pod in sorted(self._pods.get(namespace, {}).items())
                 if pod.ready and selector <= pod.labels.items()]
 
+    def ready_pod(self, namespace: str, name: str) -> Endpoint | None:
+        pod = self._pods.get(namespace, {}).get(name)
+        return pod.endpoint if pod is not None and pod.ready else None
+
     def next_endpoint(self, namespace: str, name: str) -> Endpoint | None:
         """Round robin over the ready endpoints (None when there are none)."""
         endpoints = self.ready_endpoints(namespace, name)
@@ -281,24 +287,29 @@ class TrafficGenerator:
                 wanted = rate * elapsed_s + service.carry
                 count = int(wanted + 1e-9)  # 0.3 * 10 must make 3, not 2.999...
                 service.carry = wanted - count
-                sent += self._spread(directory.cluster_name, name, service, endpoints, count)
+                sent += self._spread(directory.cluster_name, name, service, endpoints, count,
+                                     directory.logs, elapsed_s)
         return sent
 
     def _spread(self, cluster: str, service_name: str, service: _Service,
-                endpoints: list[Endpoint], count: int) -> int:
+                endpoints: list[Endpoint], count: int, logs: Any = None, elapsed_s: float = 1.0) -> int:
         share, extra = divmod(count, len(endpoints))
         start = service.next_index % len(endpoints)
         for offset, endpoint in enumerate(endpoints):
             # Round robin: the `extra` requests go to the pods next in turn.
             n = share + (1 if (offset - start) % len(endpoints) < extra else 0)
             if n:
-                self._answer(cluster, service_name, endpoint, n)
+                self._answer(cluster, service_name, endpoint, n, logs, elapsed_s)
         service.next_index += count
         return count
 
-    def _answer(self, cluster: str, service_name: str, endpoint: Endpoint, count: int) -> None:
+    def _answer(self, cluster: str, service_name: str, endpoint: Endpoint, count: int, logs: Any = None,
+                elapsed_s: float = 1.0) -> None:
         behaviour = endpoint.behaviour
         errors = self.rng.binomialvariate(count, behaviour.error_rate) if behaviour.error_rate else 0
+        if logs is not None:
+            logs.traffic(endpoint.namespace, endpoint.pod, count, errors, behaviour.latency.mean_s,
+                         behaviour.latency.sigma, elapsed_s)
         for code, n in (("200", count - errors), ("500", errors)):
             if n:
                 buckets, total = behaviour.latency.batch(n, self.rng, self.metrics.buckets)

@@ -2,7 +2,7 @@
 (apidiscovery.k8s.io/v2) variants kubectl asks for, built from the cluster's registry."""
 from __future__ import annotations
 
-from ..resources import ResourceRegistry, ResourceType, SUBRESOURCE_VERBS
+from ..resources import ResourceRegistry, ResourceType, subresource_info
 
 
 def _resource_entries(rt: ResourceType) -> list[dict]:
@@ -12,19 +12,16 @@ def _resource_entries(rt: ResourceType) -> list[dict]:
         main["shortNames"] = list(rt.short_names)
     if rt.categories:
         main["categories"] = list(rt.categories)
-    main["storageVersionHash"] = rt.storage_version_hash
+    if not rt.extra.get("not_stored"):
+        main["storageVersionHash"] = rt.storage_version_hash
     out = [main]
     for sub in rt.subresources:
+        group, version, kind, verbs = subresource_info(rt, sub)
         entry = {"name": f"{rt.plural}/{sub}", "singularName": "", "namespaced": rt.namespaced}
-        if sub == "scale":
-            entry.update({"group": "autoscaling", "version": "v1", "kind": "Scale"})
-            entry["verbs"] = list(SUBRESOURCE_VERBS)
-        elif sub == "finalize":
-            entry["kind"] = rt.kind
-            entry["verbs"] = ["update"]
-        else:
-            entry["kind"] = rt.kind
-            entry["verbs"] = list(SUBRESOURCE_VERBS)
+        if group:
+            entry.update({"group": group, "version": version})
+        entry["kind"] = kind
+        entry["verbs"] = list(verbs)
         out.append(entry)
     return out
 
@@ -77,16 +74,9 @@ def _aggregated_resource(rt: ResourceType) -> dict:
         entry["categories"] = list(rt.categories)
     subs = []
     for sub in sorted(rt.subresources):
-        if sub == "scale":
-            subs.append({"subresource": "scale", "responseKind": {"group": "autoscaling", "version": "v1",
-                                                                   "kind": "Scale"},
-                         "verbs": list(SUBRESOURCE_VERBS)})
-        elif sub == "finalize":
-            subs.append({"subresource": "finalize", "responseKind": {"group": "", "version": "", "kind": rt.kind},
-                         "verbs": ["update"]})
-        else:
-            subs.append({"subresource": sub, "responseKind": {"group": "", "version": "", "kind": rt.kind},
-                         "verbs": list(SUBRESOURCE_VERBS)})
+        group, version, kind, verbs = subresource_info(rt, sub)
+        subs.append({"subresource": sub, "responseKind": {"group": group, "version": version, "kind": kind},
+                     "verbs": list(verbs)})
     if subs:
         entry["subresources"] = subs
     return entry

@@ -12,7 +12,8 @@ from aiohttp import web
 
 from .. import errors
 from ..errors import ApiError
-from . import authz, fieldvalidation
+from ..resources import subresource_info
+from . import authz, fieldvalidation, subresources
 from .negotiation import USER_KEY, json_response, wants_table
 from .table import to_table
 
@@ -37,9 +38,13 @@ def _verb(method: str, target, request: web.Request) -> str | None:
 
 
 async def _self_subject_review(handler, request: web.Request, user) -> web.Response:
-    user_info = {"username": user.name, "groups": list(user.groups)} if user else {"username": "system:anonymous"}
+    user_info: dict = {"username": user.name if user else "system:anonymous"}
     if user is not None and user.uid:
         user_info["uid"] = user.uid
+    if user is not None:
+        user_info["groups"] = list(user.groups)
+        if user.extra:
+            user_info["extra"] = user.extra
     return json_response({"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
                           "metadata": {"creationTimestamp": None}, "status": {"userInfo": user_info}}, 201)
 
@@ -111,11 +116,14 @@ def parse_target(registry, group: str, version: str, parts: list[str]) -> Target
             raise _not_found()
     name = parts[1] if len(parts) > 1 else None
     sub = parts[2] if len(parts) > 2 else None
-    if len(parts) > 3:
+    if len(parts) > 3 and sub != "proxy":
         raise _not_found()
     if sub is not None and sub not in rt.subresources:
         raise _not_found()
-    return Target(rt, namespace, name, sub)
+    target = Target(rt, namespace, name, sub)
+    # pods/{name}/proxy/{path}: the rest of the URL goes to the proxied server.
+    target.proxy_path = "/" + "/".join(parts[3:]) if sub == "proxy" else None
+    return target
 
 
 def _bool(value: str | None) -> bool:
@@ -189,8 +197,8 @@ class ResourceHandler:
         method = request.method
         rt = target.rt
         verb = _verb(method, target, request)
-        if verb is not None and verb not in rt.verbs and not (target.subresource and verb in ("get", "patch",
-                                                                                                "update")):
+        allowed_verbs = subresource_info(rt, target.subresource)[3] if target.subresource else rt.verbs
+        if verb is not None and verb not in allowed_verbs:
             raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested "
                                                     "resource", {})
         user = request.get(USER_KEY)
@@ -201,6 +209,9 @@ class ResourceHandler:
                 raise authz.forbidden(attrs)
         if rt.name in REVIEWS and method == "POST":
             return await REVIEWS[rt.name](self, request, user)
+        special = subresources.handler_for(rt, target.subresource)
+        if special is not None:
+            return await special(self, request, target, user)
         if method == "GET":
             if target.name is None:
                 if _bool(request.query.get("watch")):

@@ -121,7 +121,12 @@ class ApiServer:
         header = request.headers.get("Authorization", "")
         user = None
         if header.lower().startswith("bearer "):
-            user = self.cluster.users.get(header[7:].strip())
+            token = header[7:].strip()
+            user = self.cluster.users.get(token)
+            if user is None:
+                # Not a static token: a ServiceAccount token from serviceaccounts/token?
+                from ..tokens import authenticate
+                user = authenticate(self.cluster, token)
             if user is None:
                 raise unauthorized()
         if user is None and request.path not in PUBLIC_PATHS:

@@ -360,6 +360,12 @@ def _job_row(job: dict, now) -> list:
 BINDING_COLUMNS = [NAME_COL, _col("Role"), AGE_COL, _col("Users", priority=1), _col("Groups", priority=1),
                    _col("ServiceAccounts", priority=1)]
 
+def _cs_row(cs: dict, now) -> list:
+    cond = next((c for c in cs.get("conditions") or [] if c.get("type") == "Healthy"), {})
+    status = "Healthy" if cond.get("status") == "True" else "Unhealthy" if cond else "Unknown"
+    return [cs["metadata"]["name"], status, cond.get("message", ""), cond.get("error", "")]
+
+
 def _events_v1_row(ev: dict, now) -> list:
     from ..strategies.events_view import to_core
     return _event_row({**to_core(ev), "metadata": ev.get("metadata", {})}, now)
@@ -381,6 +387,7 @@ PRINTERS: dict[str, tuple[list, Callable]] = {
                     _col("Containers", priority=1), _col("Images", priority=1), _col("Selector", priority=1)],
                    _job_row),
     "pods": (POD_COLUMNS, _pod_row),
+    "componentstatuses": ([NAME_COL, _col("Status"), _col("Message"), _col("Error")], _cs_row),
     "deployments.apps": (DEPLOY_COLUMNS, _deploy_row),
     "replicasets.apps": (RS_COLUMNS, _rs_row),
     "services": (SVC_COLUMNS, _svc_row),

@@ -13,11 +13,13 @@ import logging
 from .base import FIELD_MANAGER, Controller, ManagedApi
 from .daemonset import DaemonSetController
 from .deployment import DeploymentController
+from .disruption import DisruptionController
 from .endpoints import EndpointsController
 from .endpointslice import EndpointSliceController
 from .events import EventRecorder
 from .garbage_collector import GarbageCollector
 from .namespace import NamespaceController
+from .nodelifecycle import NodeLifecycleController
 from .replicaset import ReplicaSetController
 from .scheduler import Scheduler
 from .service_lb import ServiceLoadBalancerController
@@ -27,7 +29,7 @@ log = logging.getLogger("fleetsim.controllers")
 
 CONTROLLERS = (NamespaceController, GarbageCollector, ServiceAccountsController, Scheduler, ReplicaSetController,
                DeploymentController, DaemonSetController, EndpointsController, EndpointSliceController,
-               ServiceLoadBalancerController)
+               ServiceLoadBalancerController, DisruptionController, NodeLifecycleController)
 
 
 class ControllerManager:

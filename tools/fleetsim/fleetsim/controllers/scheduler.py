@@ -15,6 +15,7 @@ from . import podutil
 from .base import Controller, controller_ref, deep, obj_key
 
 COMPONENT = "default-scheduler"
+UNSCHEDULABLE_TAINT = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
 
 
 def node_ready(node: dict) -> bool:
@@ -115,8 +116,7 @@ class Scheduler(Controller):
         if pod is None or not self._wants(pod):
             return None
         nodes = self.items("nodes")
-        fits = [n for n in nodes if node_ready(n) and not (n.get("spec") or {}).get("unschedulable")
-                and node_matches_pod(n, pod) and tolerates_taints(n, pod)]
+        fits = [n for n in nodes if not self._filtered_out(n, pod)]
         if not fits:
             self._unschedulable(pod, nodes)
             return None
@@ -162,12 +162,32 @@ class Scheduler(Controller):
              "lastTransitionTime": self.clock.timestamp()}]
         self.api.update("pods", bound, subresource="status")
 
+    @staticmethod
+    def _filtered_out(node: dict, pod: dict) -> str | None:
+        """Why a node cannot take the pod (the filter plugins' messages), None when it can."""
+        if not node_ready(node):
+            return "node(s) were not ready"
+        if (node.get("spec") or {}).get("unschedulable") and not tolerates_taints(
+                {"spec": {"taints": [UNSCHEDULABLE_TAINT]}}, pod):
+            # NodeUnschedulable: a cordoned node, unless the pod tolerates the unschedulable taint.
+            return "node(s) were unschedulable"
+        if not node_matches_pod(node, pod):
+            return "node(s) didn't match Pod's node affinity/selector"
+        if not tolerates_taints(node, pod):
+            return "node(s) had untolerated taint(s)"
+        return None
+
     def _unschedulable(self, pod: dict, nodes: list[dict]) -> None:
         n = len(nodes)
         if n == 0:
             message = "no nodes available to schedule pods"
         else:
-            message = (f"0/{n} nodes are available: {n} node(s) didn't match Pod's node affinity/selector. "
+            reasons: dict[str, int] = {}
+            for node in nodes:
+                why = self._filtered_out(node, pod) or "node(s) didn't match Pod's node affinity/selector"
+                reasons[why] = reasons.get(why, 0) + 1
+            listed = ", ".join(f"{count} {why}" for why, count in sorted(reasons.items()))
+            message = (f"0/{n} nodes are available: {listed}. "
                        f"preemption: 0/{n} nodes are available: {n} Preemption is not helpful for scheduling.")
         cond = podutil.condition(pod, "PodScheduled")
         if cond is None or cond.get("status") != "False" or cond.get("message") != message:

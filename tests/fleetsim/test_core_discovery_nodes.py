@@ -1,0 +1,98 @@
+"""Discovery as kubectl and the Python client read it, and Nodes read by the current `kubernetes`
+client (which refuses a null kubeProxyVersion and so every Node read of a server that writes one)."""
+from __future__ import annotations
+
+import json
+
+from conftest import real_sample
+
+
+def test_kubectl_api_resources_lists_the_real_core_v1_resources(fleet_kubectl):
+    out = fleet_kubectl("api-resources", "--api-group=", "-o", "name").stdout.split()
+    real = sorted(r["name"] for r in real_sample("api_v1.json")["resources"] if "/" not in r["name"])
+    assert sorted(out) == real
+    assert {"bindings", "componentstatuses", "persistentvolumes", "replicationcontrollers"} <= set(out)
+
+
+def test_python_client_reads_the_core_discovery_with_subresources(fleet_kubectl):
+    import kubernetes
+    resources = kubernetes.client.CoreV1Api(fleet_kubectl.client()).get_api_resources().resources
+    by_name = {r.name: r for r in resources}
+    assert by_name["pods/eviction"].group == "policy" and by_name["pods/eviction"].kind == "Eviction"
+    assert by_name["pods/log"].verbs == ["get"]
+    assert by_name["serviceaccounts/token"].kind == "TokenRequest"
+    assert by_name["serviceaccounts/token"].verbs == ["create"]
+    assert len(resources) == len(real_sample("api_v1.json")["resources"]) == 39
+
+
+def test_nodes_read_through_the_current_python_client(fleet_kubectl):
+    import kubernetes
+    v1 = kubernetes.client.CoreV1Api(fleet_kubectl.client())
+    nodes = v1.list_node().items  # raised ValueError on kube_proxy_version None before
+    assert len(nodes) == 3
+    node = v1.read_node(nodes[0].metadata.name)
+    info = node.status.node_info
+    assert info.kube_proxy_version == "" and info.kubelet_version == "v1.36.2"
+    assert info.container_runtime_version.startswith("containerd://")
+    raw = json.loads(fleet_kubectl("get", "node", nodes[0].metadata.name, "-o", "json").stdout)
+    assert set(raw["status"]["nodeInfo"]) == {
+        "machineID", "systemUUID", "bootID", "kernelVersion", "osImage", "containerRuntimeVersion",
+        "kubeletVersion", "kubeProxyVersion", "operatingSystem", "architecture"}
+
+
+def test_no_object_carries_a_null_the_real_server_never_writes(fleet_kubectl):
+    fleet_kubectl.apply(WEB)
+    fleet_kubectl("-n", "shop", "rollout", "status", "deploy/web", "--timeout=60s")
+    cluster = fleet_kubectl.cluster
+    # Nulls a real server does write: pod condition lastProbeTime, core Events' eventTime (and
+    # the first/lastTimestamp of events.k8s.io-style events).
+    allowed = {"pods.status.conditions[].lastProbeTime", "events.eventTime", "events.firstTimestamp",
+               "events.lastTimestamp"}
+    found = set()
+
+    def walk(o, path):
+        if o is None:
+            found.add(path)
+        elif isinstance(o, dict):
+            for k, v in o.items():
+                walk(v, f"{path}.{k}")
+        elif isinstance(o, list):
+            for v in o:
+                walk(v, f"{path}[]")
+
+    def scan():
+        for rt in cluster.registry.all():
+            if rt.extra.get("view_of") or rt.extra.get("not_stored"):
+                continue
+            for obj in cluster.store.items(rt.name):
+                walk(obj, rt.name)
+    fleet_kubectl.call(scan)
+    assert found - allowed == set()
+
+
+def test_componentstatuses_answer_like_the_real_deprecated_api(fleet_kubectl):
+    proc = fleet_kubectl("get", "componentstatuses")
+    assert "v1 ComponentStatus is deprecated" in proc.stderr
+    assert "etcd-0" in proc.stdout and "Healthy" in proc.stdout
+
+
+WEB = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web, version: "1.0"}}
+    spec:
+      containers:
+      - {name: web, image: example/web:1.0, ports: [{containerPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+"""
