@@ -8,6 +8,7 @@ DOCUMENTATION = r"""
 name: progress
 type: aggregate
 short_description: One concise line per release step per cluster, beside the normal output
+version_added: "0.1.0"
 description:
   - Prints one line whenever one of the collection's release modules finishes for a cluster (the host the
     task ran for) - the canary created, a step of the split, a gate verdict, a finish, a rollback - with

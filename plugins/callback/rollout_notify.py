@@ -8,6 +8,7 @@ DOCUMENTATION = r"""
 name: rollout_notify
 type: notification
 short_description: Posts Slack-compatible webhook messages when a rollout starts, rolls back and finishes
+version_added: "0.1.0"
 description:
   - Sends a JSON message (C(text), plus one C(attachments) entry with a colour and fields, as Slack incoming
     webhooks and compatible receivers such as Mattermost or Rocket.Chat accept) when a release starts (the first

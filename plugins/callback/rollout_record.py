@@ -8,6 +8,7 @@ DOCUMENTATION = r"""
 name: rollout_record
 type: aggregate
 short_description: Writes the rollout record (JSON) and optionally the HTML board of a run
+version_added: "0.1.0"
 description:
   - Records every result of the collection's release modules (M(progressive.delivery.canary),
     M(progressive.delivery.scale_step), M(progressive.delivery.gate_check), M(progressive.delivery.release_finish),
