@@ -96,6 +96,24 @@ options:
     type: list
     elements: str
     default: []
+  step_strategy:
+    description:
+      - How the release will step, for RV(targets) - V(pods) moves O(step_size) pods per step (one at a time by
+        default, like the method), V(weights) follows O(step_weights) (percent of N, rounded like Argo Rollouts).
+      - The schedule is checked here, also in check mode, so a schedule that cannot be stepped stops the release
+        before anything is written.
+    type: str
+    choices: [pods, weights]
+    default: pods
+  step_size:
+    description: Pods moved per step with O(step_strategy=pods); 1 or more.
+    type: int
+    default: 1
+  step_weights:
+    description: Canary share of N after each step with O(step_strategy=weights), increasing, from 1 to 100, ending at 100.
+    type: list
+    elements: int
+    default: [10, 25, 50, 100]
   state:
     description: C(present) starts (or confirms) the canary; C(absent) removes the canary and its Service.
     type: str
@@ -146,6 +164,19 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+targets:
+  description:
+    - The canary pods after each step still to take, from the last completed step on (that one included, so a
+      re-run verifies the step it stopped at and never moves twice); pass each to M(progressive.delivery.scale_step).
+  returned: when a release is in progress or planned
+  type: list
+  elements: int
+  sample: [1, 2, 3]
+completed_canary_replicas:
+  description: Canary pods of the last completed step (0 before the first step).
+  returned: when the canary exists and not in check mode
+  type: int
+  sample: 1
 name:
   description: Name of the canary Deployment.
   returned: state=present
@@ -227,6 +258,9 @@ def main():
             check_permissions={"type": "bool", "default": True},
             extra_permissions={"type": "list", "elements": "str", "default": []},
             state={"type": "str", "choices": ["present", "absent"], "default": "present"},
+            step_strategy={"type": "str", "choices": ["pods", "weights"], "default": "pods"},
+            step_size={"type": "int", "default": 1},
+            step_weights={"type": "list", "elements": "int", "default": [10, 25, 50, 100]},
         ),
         with_wait=True,
         mutually_exclusive=[("image", "images"), ("container", "images")],
@@ -240,7 +274,8 @@ def main():
         ctx, p["version"], image=p["image"], container=p["container"], images=p["images"],
         overrides=p["template_overrides"], replicas=p["replicas"], name=p["name"], service_name=p["service_name"],
         create_service=p["create_service"], force=p["force"], check_permissions=p["check_permissions"],
-        extra_permissions=p["extra_permissions"], progress_deadline_seconds=p["progress_deadline_seconds"]))
+        extra_permissions=p["extra_permissions"], progress_deadline_seconds=p["progress_deadline_seconds"],
+        steps={"strategy": p["step_strategy"], "step_size": p["step_size"], "weights": p["step_weights"]}))
 
 
 if __name__ == "__main__":

@@ -9,17 +9,55 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: release_info
-short_description: Read where an app's canary release stands in one cluster
+short_description: Read where an app's canary release stands in one cluster or in many at once
 version_added: "0.1.0"
 author:
   - progressive.delivery contributors (@progressive-delivery)
 description:
   - Read-only. Returns the versions of the app present in the namespace with desired and ready replicas per
     version, which Deployment is the stable and which the canary, the release phase and step recorded on the
-    canary, the release lock and the app's reject list.
+    canary, the release lock, the freeze and the app's reject list.
+  - With O(clusters), reads every cluster from one process (a thread each) and returns each one's release state
+    in RV(clusters), what the promotion gate decides from them in RV(promotion), and with O(environments) the
+    first environment that does not yet run O(version) everywhere, in RV(first_pending). The roles decide
+    promotion and plan from these results and never read the release annotations themselves.
 extends_documentation_fragment:
   - progressive.delivery.release_app
   - progressive.delivery.k8s_auth
+options:
+  version:
+    description:
+      - The version the caller cares about; RV(summary) and RV(clusters) then say whether it is promoted there
+        (the stable, every pod Ready, no release in progress) and whether it is rejected.
+    type: str
+  clusters:
+    description:
+      - Read many clusters at once, by name, each with its connection options - C(kubeconfig), C(context), C(host),
+        C(api_key), ... - like M(progressive.delivery.release_preflight). An entry with no options uses the
+        module's own. The order given is the order of the results.
+    type: dict
+  parallel:
+    description: With O(clusters), clusters read at the same time.
+    type: int
+    default: 20
+  environments:
+    description:
+      - With O(clusters), the environments in promotion order, each a list of names of O(clusters); RV(first_pending)
+        is then the position of the first one that does not run O(version) healthy everywhere.
+    type: dict
+  require:
+    description: With O(clusters), whether V(all) clusters or V(any) one must run O(version) healthy to promote it.
+    type: str
+    choices: [all, any]
+    default: all
+  soak_seconds:
+    description: With O(clusters), how long the version must have run before it is promoted (RV(promotion.wait_seconds)).
+    type: int
+    default: 0
+  fail_on_unreadable:
+    description: With O(clusters), fail naming every cluster that could not be read (unreachable, refused).
+    type: bool
+    default: true
 notes:
   - Never changes anything; works the same in check mode.
 seealso:
@@ -41,6 +79,32 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+summary:
+  description:
+    - The release state in the module's words (one cluster) - C(version) (the stable's), C(canary) (version of a
+      release in progress), C(phase), C(step), C(split) (stable/canary replicas), C(promoted) (O(version) is the
+      stable with no release in progress), C(healthy) (every pod of the stable Ready), C(ready), C(rejected) (the
+      reason O(version) was rejected, or null), C(frozen), C(lock) (a live lock), C(stable_since), C(age_seconds).
+  returned: without O(clusters)
+  type: dict
+clusters:
+  description: With O(clusters), the same C(summary) per cluster name (C(ok) false and C(msg) when it could not be read).
+  returned: with O(clusters)
+  type: dict
+promotion:
+  description:
+    - With O(clusters) and O(version), whether O(version) may be promoted past these clusters - C(passed), C(eligible)
+      (clusters running it healthy), C(age_seconds), C(wait_seconds) (soak time still to wait), C(reason).
+  returned: with O(clusters) and O(version)
+  type: dict
+first_pending:
+  description: With O(environments), the position (from 0) of the first environment not verified everywhere.
+  returned: with O(environments)
+  type: int
+frozen:
+  description: The freeze mark of the release in progress (reason, at, by, canary, stable), or null.
+  returned: without O(clusters)
+  type: dict
 exists:
   description: Whether any Deployment of the app exists.
   returned: always
@@ -111,14 +175,68 @@ problems:
   elements: str
 """
 
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.args import AUTH_ARG_SPEC
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
-from ansible_collections.progressive.delivery.plugins.module_utils.release import info
+from ansible_collections.progressive.delivery.plugins.module_utils.release import fleet_state, info, names, preflight
+from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import ReleaseError
 from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import argument_spec, run
 
 
+def describe_one(ctx, version):
+    result = info.describe_app(ctx)
+    result["summary"] = fleet_state.summarize(result, version)
+    return result
+
+
+def describe_many(module):
+    p = module.params
+    module.no_log_values.update(preflight.secrets_of(p["clusters"]))
+    try:
+        names.check_label_value("app", p["app"])
+        names.check_namespace("namespace", p["namespace"])
+        if p["parallel"] < 1:
+            raise ReleaseError("parallel: %d must be 1 or more (clusters read at the same time)" % p["parallel"],
+                               field="parallel")
+        defaults = dict((key, p.get(key)) for key in AUTH_ARG_SPEC)
+        auths = dict((name, preflight.cluster_auth(name, entry, defaults)) for name, entry in p["clusters"].items())
+        for env, members in (p["environments"] or {}).items():
+            unknown = [c for c in members or [] if c not in auths]
+            if unknown:
+                raise ReleaseError("environments.%s: %s not in clusters; list each environment's clusters in clusters "
+                                   "too" % (env, ", ".join(unknown)), field="environments")
+    except ReleaseError as err:
+        module.fail_json(msg=err.message, field=err.field)
+    context = dict((key, p[key]) for key in ("namespace", "app", "app_label", "version_label"))
+    states = fleet_state.read_all(auths, context, p["version"], p["parallel"])
+    result = {"changed": False, "app": p["app"], "namespace": p["namespace"], "clusters": states}
+    if p["version"] is not None:
+        result["promotion"] = fleet_state.promotion(states, p["version"], p["require"], p["soak_seconds"])
+    if p["environments"] is not None:
+        result["first_pending"] = fleet_state.first_pending(p["environments"], states)
+    unreadable = [name for name, state in states.items() if not state["ok"]]
+    if unreadable and p["fail_on_unreadable"]:
+        module.fail_json(msg="%d of %d clusters could not be read: %s" % (
+            len(unreadable), len(states), "; ".join("%s: %s" % (n, states[n]["msg"]) for n in unreadable)),
+            blame="evidence", **result)
+    module.exit_json(**result)
+
+
 def main():
-    module = K8sModule(argument_spec=argument_spec(), supports_check_mode=True)
-    run(module, info.describe_app, wait=False)
+    module = K8sModule(
+        argument_spec=argument_spec(
+            version={"type": "str"},
+            clusters={"type": "dict"},
+            parallel={"type": "int", "default": 20},
+            environments={"type": "dict"},
+            require={"type": "str", "choices": ["all", "any"], "default": "all"},
+            soak_seconds={"type": "int", "default": 0},
+            fail_on_unreadable={"type": "bool", "default": True},
+        ),
+        supports_check_mode=True,
+    )
+    if module.params["clusters"] is not None:
+        describe_many(module)
+    run(module, lambda ctx: describe_one(ctx, module.params["version"]), wait=False)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ description:
     several, a release of another version in progress, the version rejected, the lock held by another run.
   - Meant to run once per play (C(run_once) over the play's hosts) before the first cluster is changed, so a
     fleet of hundreds of clusters is checked in seconds rather than one module process per cluster and task.
-  - Never changes anything; runs the same in check mode.
+  - Changes nothing but, with O(take_lock), the release lock; in check mode it writes nothing.
 extends_documentation_fragment:
   - progressive.delivery.release_app
   - progressive.delivery.release_lock
@@ -72,8 +72,16 @@ options:
     type: list
     elements: str
     default: []
+  take_lock:
+    description:
+      - Once every cluster passed, take this run's release lock (O(lock_owner), O(lock_run)) in each cluster that
+        still has to take the release, in name order, so that of two runs of the same release started together one
+        holds them all and the other is refused here, before it writes anything else (a refusal gives back the
+        locks it took). The only write this module makes; not in check mode.
+    type: bool
+    default: false
 notes:
-  - Supports check mode; it never writes, in either mode.
+  - Supports check mode; it writes nothing then.
   - The per-cluster checks are exactly those of M(progressive.delivery.canary) in check mode.
 seealso:
   - module: progressive.delivery.canary
@@ -117,6 +125,11 @@ done:
   returned: always
   type: list
   elements: str
+locked:
+  description: With O(take_lock), the clusters where this run now holds the release lock, sorted.
+  returned: always
+  type: list
+  elements: str
 failed_clusters:
   description: Clusters that cannot take the release, sorted (the module then fails).
   returned: always
@@ -149,6 +162,7 @@ def main():
             force={"type": "bool", "default": False},
             check_permissions={"type": "bool", "default": True},
             extra_permissions={"type": "list", "elements": "str", "default": []},
+            take_lock={"type": "bool", "default": False},
         ),
         mutually_exclusive=[("image", "images"), ("container", "images")],
         supports_check_mode=True,
@@ -184,6 +198,13 @@ def main():
     }
     if failed:
         module.fail_json(msg=preflight.failure_message(results), **outcome)
+    outcome["locked"] = []
+    if p["take_lock"] and not module.check_mode:
+        lockable = dict((name, auth) for name, auth in auths.items() if not results[name]["done"])
+        outcome["locked"], refused = preflight.take_locks(lockable, context_options)
+        if refused is not None:
+            module.fail_json(msg="%s: %s; nothing was changed anywhere" % refused, blame="lock", **outcome)
+        outcome["changed"] = bool(outcome["locked"])
     module.exit_json(**outcome)
 
 

@@ -20,6 +20,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.release impor
     names,
     permissions,
     reject_list,
+    schedule,
     snapshot,
 )
 from ansible_collections.progressive.delivery.plugins.module_utils.release import state as st
@@ -80,8 +81,14 @@ def _service_summary(svc):
 
 def ensure_canary(ctx, version, image=None, container=None, images=None, overrides=None, replicas=1, name=None,
                   service_name=None, create_service=True, force=False, progress_deadline_seconds=None,
-                  check_permissions=True, extra_permissions=None):
-    """Create (or confirm) the canary; returns the module result."""
+                  check_permissions=True, extra_permissions=None, steps=None):
+    """Create (or confirm) the canary; returns the module result.
+
+    steps: {strategy, step_size, weights} of the release; the result's ``targets`` are the canary pods still
+    to reach, one per step, from the last completed step on.
+    """
+    steps = dict({"strategy": schedule.PODS, "step_size": 1, "weights": None}, **(steps or {}))
+    schedule.validate(steps["strategy"], steps["step_size"], steps["weights"])
     extra = []
     for text in extra_permissions or []:
         try:
@@ -181,6 +188,8 @@ def ensure_canary(ctx, version, image=None, container=None, images=None, overrid
     ctx.hold_lock()
     if ctx.check_mode:
         result["plan"] = actions
+        completed = st.ReleaseState.of(existing).completed_target or 0 if existing is not None else 0
+        result["targets"] = schedule.targets(total, completed=completed, **steps)
         return result
 
     canary = existing
@@ -210,6 +219,8 @@ def ensure_canary(ctx, version, image=None, container=None, images=None, overrid
         canary = ctx.annotate(canary, {st.PHASE: st.CREATED, st.LAST_ERROR: None, st.UPDATED_AT: st.timestamp()})
     result["canary"] = snapshot.deployment_summary(view, canary)
     result["phase"] = st.ReleaseState.of(canary).phase
+    result["completed_canary_replicas"] = st.ReleaseState.of(canary).completed_target or 0
+    result["targets"] = schedule.targets(total, completed=result["completed_canary_replicas"], **steps)
     return result
 
 

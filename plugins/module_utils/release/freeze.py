@@ -32,11 +32,9 @@ def set_freeze(ctx, state=FROZEN, version=None, reason=None):
                            field="reason")
     view = ctx.view()
     if view.canary is None:
-        if state == THAWED:
-            return {"changed": False, "frozen": None, "msg": "no release of app %s in progress; nothing is frozen"
-                    % ctx.ref.app}
-        raise ReleaseError("no release of app %s in progress in namespace %s; there is nothing to freeze"
-                           % (ctx.ref.app, ctx.ref.namespace), field="app")
+        # A release that failed before its canary existed left nothing that could move: nothing to hold.
+        return {"changed": False, "frozen": None, "msg": "no release of app %s in progress in namespace %s; nothing "
+                "is %s" % (ctx.ref.app, ctx.ref.namespace, "frozen" if state == THAWED else "there to freeze")}
     view, canary, stable = find_release(ctx, version, stable_may_be_gone=True, view=view)
     current = st.ReleaseState.of(canary).frozen
     result = {"app": ctx.ref.app, "namespace": ctx.ref.namespace, "version": view.version_of(canary),

@@ -53,6 +53,9 @@ def describe_app(ctx):
         release = state.as_dict()
         release["in_progress"] = canary is not None
     total = state.total if canary is not None and state.total else None
+    completed_at = None
+    if stable is not None:
+        completed_at = st.annotations_of(stable).get(st.COMPLETED_AT) or stable["metadata"].get("creationTimestamp")
     return {
         "changed": False,
         "app": ctx.ref.app,
@@ -71,5 +74,7 @@ def describe_app(ctx):
         "release": release,
         "lock": current_lock.as_dict(now) if current_lock else None,
         "rejected_versions": reject_list.parse(record),
+        "frozen": st.ReleaseState.of(canary).frozen if canary is not None else None,
+        "stable_since": completed_at,
         "problems": problems,
     }

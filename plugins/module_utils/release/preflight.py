@@ -104,3 +104,25 @@ def failure_message(results, limit=10):
     more = (" (and %d more: %s)" % (len(failed) - limit, ", ".join(failed[limit:]))) if len(failed) > limit else ""
     return "%d of %d clusters cannot take the release, nothing was changed anywhere: %s%s" % (
         len(failed), len(results), shown, more)
+
+
+def take_locks(auths, context_options):
+    """Take this run's release lock in every cluster, in name order; ([taken], None) or ([], (cluster, message)).
+
+    One order for every run: of two runs started together, the one that takes the first cluster's lock takes
+    them all, and the other is refused there, before it writes anything else. A refusal gives back the locks
+    this call took.
+    """
+    taken = []
+    for name in sorted(auths):
+        try:
+            ctx = ReleaseContext(get_client(auths[name]), check_mode=False, wait=False, **context_options)
+            action = ctx.hold_lock()
+        except (ReleaseError, K8sApiError) as err:
+            for _done, done_ctx in taken:
+                if done_ctx is not None:
+                    done_ctx.release_lock()
+            return [], (name, getattr(err, "message", None) or one_line(str(err)))
+        # A lock this run already held (a re-run of the same run) is not given back on a refusal.
+        taken.append((name, ctx if action != "renew" else None))
+    return [name for name, _ctx in taken], None
