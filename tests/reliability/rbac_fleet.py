@@ -2,6 +2,8 @@
 
 import copy
 import os
+import shutil
+import subprocess
 
 import yaml
 
@@ -11,6 +13,14 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 RBAC_DOCS = os.path.join(REPO, "docs", "rbac")
 RBAC = "rbac.authorization.k8s.io"
 USER = "release-bot"
+# The release identity docs/rbac describes: a ServiceAccount in the app's namespace whose token comes
+# from serviceaccounts/token (`kubectl create token`), as an AWX credential would carry it.
+SERVICE_ACCOUNT = "release-bot"
+KUBECTL = os.environ.get("KUBECTL", shutil.which("kubectl") or "/usr/bin/kubectl")
+
+
+def service_account_user(namespace, name=SERVICE_ACCOUNT):
+    return "system:serviceaccount:%s:%s" % (namespace, name)
 
 
 def shipped(filename):
@@ -40,25 +50,39 @@ def permissions(cluster_role):
 
 
 class RbacReleaseFleet(ReleaseFleet):
-    """ReleaseFleet whose module runs authenticate as USER (K8S_AUTH_API_KEY, the AWX way); the
-    app itself is deployed with the admin kubeconfig, like a platform team would."""
+    """ReleaseFleet whose module runs authenticate as the ServiceAccount release-bot with a token
+    from `kubectl create token` (K8S_AUTH_API_KEY, the AWX way), bound to the rules under test as
+    docs/rbac/rolebinding-example.yaml binds them; the app itself is deployed with the admin
+    kubeconfig, like a platform team would."""
 
     def __init__(self, fleet, cluster, workdir, cluster_role, namespace="default"):
         super().__init__(fleet, cluster, workdir)
         self.runtime_cluster = fleet.runtime.clusters[cluster]
-        self.token = fleet.call(lambda: self.runtime_cluster.add_user(USER))
-        self.env["K8S_AUTH_API_KEY"] = self.token
+        self.user = service_account_user(namespace)
         api = self.runtime_cluster.api
-        binding = {"apiVersion": RBAC + "/v1", "kind": "RoleBinding",
-                   "metadata": {"name": "progressive-delivery", "namespace": namespace},
-                   "subjects": [{"apiGroup": RBAC, "kind": "User", "name": USER}],
-                   "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": cluster_role["metadata"]["name"]}}
+        example = shipped("rolebinding-example.yaml")
+        account = next(d for d in example if d["kind"] == "ServiceAccount")
+        binding = next(d for d in example if d["kind"] == "RoleBinding")
+        account["metadata"]["namespace"] = binding["metadata"]["namespace"] = namespace
+        for subject in binding["subjects"]:
+            subject["namespace"] = namespace
+        binding["roleRef"]["name"] = cluster_role["metadata"]["name"]
         fleet.call(lambda: api.create("clusterroles." + RBAC, copy.deepcopy(cluster_role)))
+        fleet.call(lambda: api.create("serviceaccounts", account, namespace=namespace))
         fleet.call(lambda: api.create("rolebindings." + RBAC, binding, namespace=namespace))
+        self.token = self.create_token(namespace)
+        self.env["K8S_AUTH_API_KEY"] = self.token
+
+    def create_token(self, namespace):
+        """What docs/rbac tells users: kubectl create token (a TokenRequest on serviceaccounts/token)."""
+        proc = subprocess.run([KUBECTL, "--kubeconfig", str(self.fleet.kubeconfig), "--context", self.cluster,
+                               "-n", namespace, "create", "token", SERVICE_ACCOUNT, "--duration=2h"],
+                              capture_output=True, text=True, timeout=60, check=True)
+        return proc.stdout.strip()
 
     @property
     def requests(self):
         return self.runtime_cluster.server.requests
 
     def user_writes(self, succeeded=True):
-        return self.requests.writes(succeeded=succeeded, user=USER)
+        return self.requests.writes(succeeded=succeeded, user=self.user)

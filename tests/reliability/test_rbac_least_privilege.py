@@ -1,4 +1,6 @@
-"""Least privilege: a release runs as a user holding only the rules shipped in docs/rbac.
+"""Least privilege: a release runs as an identity holding only the rules shipped in docs/rbac: the
+ServiceAccount release-bot, bound as docs/rbac/rolebinding-example.yaml binds it, with a token from
+serviceaccounts/token (`kubectl create token`), as docs/rbac tells users to get one.
 
 fleetsim evaluates RBAC like kube-apiserver (Roles, ClusterRoles, bindings, per-token users), so:
 - with exactly docs/rbac/member-cluster.yaml the whole single-cluster release succeeds and the
@@ -12,7 +14,7 @@ import pytest
 
 from ansible_collections.progressive.delivery.tests.reliability import results
 from ansible_collections.progressive.delivery.tests.reliability.rbac_fleet import (
-    USER, RbacReleaseFleet, shipped, without)
+    RbacReleaseFleet, shipped, without)
 from ansible_collections.progressive.delivery.tests.support.capacity_watcher import CapacityWatcher
 
 CLUSTER = "app-dev-us-east1"
@@ -58,11 +60,11 @@ def test_release_succeeds_with_only_the_shipped_member_rules(fleetsim_fleet, tmp
         info = rf.run("release_info", namespace="default", app="web")
         assert info.get("failed") is not True, info.get("msg")
         assert info["stable"]["name"] == "web-2" and info["ready_replicas"] == N
-        denied = [r.rule for r in rf.requests.snapshot() if r.user == USER and r.status == 403]
+        denied = [r.rule for r in rf.requests.snapshot() if r.user == rf.user and r.status == 403]
         assert denied == [], "the shipped rules miss: %s" % denied
-        assert rf.user_writes(), "the release wrote nothing as %s: the test did not run as that user" % USER
+        assert rf.user_writes(), "the release wrote nothing as %s: the test did not run as that user" % rf.user
         assert watcher.report.violations == [], watcher.report.describe()
-        row.notes = "0 requests denied, %d writes as %s" % (len(rf.user_writes()), USER)
+        row.notes = "0 requests denied, %d writes as %s" % (len(rf.user_writes()), rf.user)
 
 
 def check_missing_permission(fleetsim_fleet, tmp_path, group, resource, verb):
@@ -84,7 +86,7 @@ def app_writes(rf):
 def test_missing_create_deployments_fails_before_the_app_is_touched(fleetsim_fleet, tmp_path):
     with results.scenario("rbac: without create deployments") as row:
         rf, failed_at, message = check_missing_permission(fleetsim_fleet, tmp_path, "apps", "deployments", "create")
-        assert failed_at == 0 and 'User "%s"' % USER in message
+        assert failed_at == 0 and 'User "%s"' % rf.user in message
         assert app_writes(rf) == [], "the app was changed before the missing permission showed"
         assert rf.user_writes() == [], "written before the refusal: %s" % [w.rule for w in rf.user_writes()]
         assert rf.deployment("web-2") is None and rf.replicas("web") == (N,)

@@ -112,6 +112,18 @@ M: dict[str, dict[int, tuple]] = {
     "SelfSubjectRulesReview": {1: ("metadata", "ObjectMeta"), 2: ("spec", "SelfSubjectRulesReviewSpec"),
                                3: ("status", "skip")},
     "SelfSubjectRulesReviewSpec": {1: ("namespace", "string")},
+    # kubectl create token (authentication.k8s.io/v1 TokenRequest), kubectl drain (policy/v1 Eviction)
+    "TokenRequest": {1: ("metadata", "ObjectMeta"), 2: ("spec", "TokenRequestSpec"), 3: ("status", "skip")},
+    "TokenRequestSpec": {1: ("audiences", "[]string"), 4: ("expirationSeconds", "int", "ptr"),
+                         3: ("boundObjectRef", "BoundObjectReference")},
+    "BoundObjectReference": {1: ("kind", "string"), 2: ("apiVersion", "string"), 3: ("name", "string"),
+                             4: ("uid", "string")},
+    "Eviction": {1: ("metadata", "ObjectMeta"), 2: ("deleteOptions", "DeleteOptions")},
+    "DeleteOptions": {1: ("gracePeriodSeconds", "int", "ptr"), 2: ("preconditions", "Preconditions"),
+                      3: ("orphanDependents", "bool", "ptr"), 4: ("propagationPolicy", "string", "ptr"),
+                      5: ("dryRun", "[]string")},
+    "Preconditions": {1: ("uid", "string", "ptr"), 2: ("resourceVersion", "string", "ptr")},
+    "Binding": {1: ("metadata", "ObjectMeta"), 2: ("target", "ObjectReference")},
 }
 
 # Top-level kinds by apiVersion/kind.
@@ -120,7 +132,8 @@ KINDS = {("v1", "Namespace"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "Ser
          ("rbac.authorization.k8s.io/v1", "Role"), ("rbac.authorization.k8s.io/v1", "ClusterRole"),
          ("rbac.authorization.k8s.io/v1", "RoleBinding"), ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
          ("authorization.k8s.io/v1", "SelfSubjectAccessReview"), ("authorization.k8s.io/v1", "SelfSubjectRulesReview"),
-         ("authentication.k8s.io/v1", "SelfSubjectReview")}
+         ("authentication.k8s.io/v1", "SelfSubjectReview"), ("authentication.k8s.io/v1", "TokenRequest"),
+         ("policy/v1", "Eviction"), ("v1", "Binding")}
 
 
 def _unsupported(detail: str) -> ApiError:
