@@ -21,11 +21,16 @@ _PROCESS_RUN = re.compile(r"^process:(?P<host>[^:]+):(?P<pid>\d+):(?P<start>\d+)
 
 
 def process_start_ticks(pid):
-    """Start time of pid in clock ticks since boot (Linux /proc), None where it cannot be read."""
+    """Start time of pid in clock ticks since boot (Linux /proc); None when there is no such live process.
+
+    A zombie (killed, not yet reaped by its parent) runs nothing any more: it counts as gone.
+    """
     try:
         with open("/proc/%d/stat" % pid) as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
-        return int(fields[19])  # field 22 of proc(5); fields[0] is field 3 (state)
+        if fields[0] in ("Z", "X"):  # field 3 of proc(5): zombie or dead
+            return None
+        return int(fields[19])  # field 22 of proc(5): starttime
     except (IOError, OSError, IndexError, ValueError):
         return None
 
