@@ -181,7 +181,7 @@ def test_release_takes_waves_and_weights_as_the_command_line_gives_them(fleet):
         "canary_release_smoke_status_codes=200,204", *_extra(FAST_GATES), env={"ANSIBLE_STDOUT_CALLBACK": "json"})
     assert rc == 0, output[-6000:]
     assert "Traceback" not in output and "Unexpected Exception" not in output
-    doc = json.loads(output[output.index("{"):])
+    doc = json.JSONDecoder().raw_decode(output, output.index("{"))[0]  # stderr (warnings) follows the JSON
     batches = [sorted(play["tasks"][0]["hosts"]) for play in doc["plays"]
                if play["play"]["name"] == "Release the app cluster after cluster"]
     # Waves [1, "100%"]: the first cluster alone, then the two others together.
