@@ -36,6 +36,7 @@ PID_FILE = "fleetsim.pid"
 LOG_FILE = "fleetsim.log"
 FLEET_JSON = "fleet.json"
 KUBECONFIG = "kubeconfig"
+KUBECONFIG_X509 = "kubeconfig-x509"
 CA_FILE = "ca.crt"
 PROMETHEUS_PID = "prometheus.pid"
 DEFAULT_STATE_DIR = ".state/fleetsim"
@@ -259,7 +260,7 @@ async def _run(spec: FleetSpec, state_dir: Path) -> None:
         await stop.wait()
     finally:
         await fleet.stop()
-        for name in (FLEET_JSON, KUBECONFIG, CA_FILE, PID_FILE):
+        for name in (FLEET_JSON, KUBECONFIG, KUBECONFIG_X509, CA_FILE, PID_FILE):
             (state_dir / name).unlink(missing_ok=True)
         logging.getLogger("fleetsim").info("fleet %s stopped", fleet.id)
 
@@ -305,7 +306,7 @@ def _running_pid(pid_file: Path) -> int | None:
 
 def _clean_state(state_dir: Path) -> None:
     """Forget a stopped fleet: pid files, fleet.json, kubeconfig, Prometheus data (logs stay)."""
-    for name in (FLEET_JSON, FLEET_JSON + ".tmp", KUBECONFIG, CA_FILE, PID_FILE, PROMETHEUS_PID,
+    for name in (FLEET_JSON, FLEET_JSON + ".tmp", KUBECONFIG, KUBECONFIG_X509, CA_FILE, PID_FILE, PROMETHEUS_PID,
                  "prometheus.yml", "prometheus-targets.json"):
         (state_dir / name).unlink(missing_ok=True)
     shutil.rmtree(state_dir / "prometheus-data", ignore_errors=True)

@@ -81,6 +81,12 @@ class Cluster:
         self.users[token] = UserInfo(name, list(groups or []) + ["system:authenticated"])
         return token
 
+    def client_certificate(self, name: str, groups: list[str] | None = None) -> tuple[str, str]:
+        """(cert PEM, key PEM) of an x509 client certificate for user `name` in `groups` (CN/O),
+        signed by the CA the API server trusts for client certificates."""
+        from .apiserver import tls
+        return tls.issue_client_certificate(name, list(groups or []))
+
     @property
     def url(self) -> str:
         # HTTPS: Kubernetes clients only send bearer tokens over TLS.

@@ -214,6 +214,18 @@ class Fleet:
                                                  "namespace": "default"}} for n in names],
         }
 
+    def kubeconfig_x509(self, user: str = "kubernetes-admin", groups: tuple[str, ...] = ("system:masters",)
+                        ) -> dict[str, Any]:
+        """The same contexts with a client certificate instead of a token (kubeadm's admin.conf and
+        kind's kubeconfig look like this): CN is the user, each O a group."""
+        config = self.kubeconfig()
+        cert, key = self.clusters[self.spec.clusters[0].name].client_certificate(user, list(groups))
+        creds = {"client-certificate-data": base64.b64encode(cert.encode()).decode(),
+                 "client-key-data": base64.b64encode(key.encode()).decode()}
+        for entry in config["users"]:
+            entry["user"] = dict(creds)
+        return config
+
     def write_state(self, state_dir: str | Path) -> tuple[Path, Path]:
         """Write ``ca.crt``, ``kubeconfig`` and ``fleet.json`` (atomically, fleet.json last: its
         presence means the fleet is up). The last two hold tokens: private to the user."""
@@ -224,6 +236,7 @@ class Fleet:
         first = self.clusters[self.spec.clusters[0].name]
         _write_private(state_dir / "ca.crt", base64.b64decode(first.ca_data).decode())
         _write_private(kubeconfig, yaml.safe_dump(self.kubeconfig(), sort_keys=False))
+        _write_private(state_dir / "kubeconfig-x509", yaml.safe_dump(self.kubeconfig_x509(), sort_keys=False))
         _write_private(fleet_json, json.dumps(self.describe(state_dir), indent=2) + "\n")
         return kubeconfig, fleet_json
 

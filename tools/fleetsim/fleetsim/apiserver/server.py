@@ -129,6 +129,14 @@ class ApiServer:
                 user = authenticate(self.cluster, token)
             if user is None:
                 raise unauthorized()
+        if user is None and not header:
+            # No bearer token: a client certificate signed by the cluster CA (kubeadm/kind kubeconfigs).
+            from .tls import client_user
+            transport = request.transport
+            found = client_user(transport.get_extra_info("peercert") if transport is not None else None)
+            if found is not None:
+                from ..cluster import UserInfo
+                user = UserInfo(found[0], found[1] + ["system:authenticated"])
         if user is None and request.path not in PUBLIC_PATHS:
             raise unauthorized()
         request[USER_KEY] = user
