@@ -336,6 +336,10 @@ class Api:
         else:
             meta.pop("namespace", None)
             namespace = None
+        admit = getattr(strategy_for(rt), "admit", None)
+        if admit is not None and not rt.extra.get("view_of"):
+            # Validating admission runs before the name is generated (messages show generateName).
+            admit(obj, self)
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = meta["generateName"] + "".join(self.rng.choice(_NAME_CHARS) for _ in range(5))
         name = meta.get("name") or ""

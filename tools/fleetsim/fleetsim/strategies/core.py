@@ -56,6 +56,23 @@ class PodStrategy(Strategy):
                  "tolerationSeconds": 300},
             ]
 
+    def admit(self, obj, ctx):
+        """The ServiceAccount admission plugin (plugin/pkg/admission/serviceaccount): the pod's
+        ServiceAccount must exist. The real plugin waits up to about a second for `default` (the
+        serviceaccount controller creates it with the namespace), so only other names are refused."""
+        spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+        sa = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
+        meta = obj.get("metadata") or {}
+        namespace = meta.get("namespace")
+        if sa == "default" or not namespace or ctx.store.get("serviceaccounts", namespace, sa) is not None:
+            return
+        if ctx.store.get("namespaces", None, namespace) is None:
+            return  # the namespace check answers 404 later
+        name = meta.get("name") or meta.get("generateName") or "Unknown"
+        raise ApiError(403, "Forbidden", f'pods "{name}" is forbidden: error looking up service account '
+                                         f'{namespace}/{sa}: serviceaccount "{sa}" not found',
+                       {"name": name, "kind": "pods"})
+
     def prepare_for_create(self, obj, ctx):
         obj["status"] = {"phase": "Pending", "qosClass": _qos_class(obj.get("spec") or {})}
         _mount_service_account_token(obj.get("spec") or {}, ctx)
