@@ -124,8 +124,9 @@ def fleet(fleetsim_fleet, tmp_path):
 def test_rollback_in_the_wrong_namespace_fails_naming_what_it_looked_for(fleet):
     fleet.split(SPLIT_CLUSTER)
     before = len(fleet.writes())
-    # Issue 15 case 4: the namespace forgotten (default) while web 2 sits split in shop: rc 0 and only skipping lines.
-    rc, output = fleet.playbook("rollback.yml", "release_hosts=shop_dev", "release_app=web")
+    # Issue 15 case 4, as reported (the older variable name, the namespace forgotten: default) while web 2 sits
+    # split in shop: it ended rc 0 with only skipping lines.
+    rc, output = fleet.playbook("rollback.yml", "release_hosts=shop_dev", "canary_release_app=web")
     text = flat(output)
     assert rc != 0, output
     assert ("rollback.yml found no app web (no Deployment labelled app=web) in namespace default of any of the "
@@ -150,9 +151,7 @@ def test_rollback_with_nothing_in_progress_says_so_per_cluster(fleet):
 
 def test_rollback_of_a_split_release_reports_each_cluster(fleet):
     fleet.split(SPLIT_CLUSTER)
-    # The older variable names still work.
-    rc, output = fleet.playbook("rollback.yml", "release_hosts=shop_dev", "canary_release_app=web",
-                                "canary_release_namespace=shop")
+    rc, output = fleet.playbook("rollback.yml", "release_hosts=shop_dev", "release_app=web", "release_namespace=shop")
     text = flat(output)
     assert rc == 0, output
     assert ("%s: web 2 was split 2/1 (canary 2, stable 1) -> rolled back, stable web 1 3/3 Ready, version 2 rejected"
@@ -163,8 +162,9 @@ def test_rollback_of_a_split_release_reports_each_cluster(fleet):
     assert "rolled back in %s; nothing in progress in %s" % (SPLIT_CLUSTER, ", ".join(others)) in text, output
     for cluster in fleet.members:
         assert fleet.versions(cluster) == {"1": (N, N)}, cluster
-    # A second run finds nothing left to do, and says so.
-    rc, output = fleet.playbook("rollback.yml", "release_hosts=shop_dev", "release_app=web", "release_namespace=shop")
+    # A second run finds nothing left to do, and says so (the older variable names work too).
+    rc, output = fleet.playbook("rollback.yml", "release_hosts=shop_dev", "canary_release_app=web",
+                                "canary_release_namespace=shop")
     assert rc == 0 and "%s: nothing in progress: web 1 is the stable, 3/3 Ready" % SPLIT_CLUSTER in flat(output), output
 
 
@@ -216,8 +216,10 @@ BANANA = """multicluster_release_waves needs a list, e.g. -e '{"multicluster_rel
 ])
 def test_a_bad_list_or_number_is_one_line_and_writes_nothing(fleet, extra, message):
     before = len(fleet.writes())
-    rc, output = fleet.playbook("release.yml", "release_hosts=shop_dev", "release_app=web", "release_version=2",
-                                "release_namespace=shop", *(extra + _extra(FAST_GATES)))
+    # The older variable names, as in the issue's report (they still work beside release_app, ...).
+    rc, output = fleet.playbook("release.yml", "release_hosts=shop_dev", "multicluster_release_app=web",
+                                "multicluster_release_version=2", "multicluster_release_namespace=shop",
+                                *(extra + _extra(FAST_GATES)))
     assert rc != 0, output
     assert "Traceback" not in output and "Unexpected Exception" not in output, output
     assert message in output, output

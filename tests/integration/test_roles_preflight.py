@@ -55,8 +55,11 @@ def run_release(tmp_path, overrides, drop=()):
 
 
 CASES = [
-    pytest.param({}, ("multicluster_release_app",), "multicluster_release_app", id="no-app"),
-    pytest.param({}, ("multicluster_release_version",), "multicluster_release_version", id="no-version"),
+    pytest.param({}, ("multicluster_release_app",),
+                 "release.yml needs the app to release: -e release_app=web (the older names multicluster_release_app",
+                 id="no-app"),
+    pytest.param({}, ("multicluster_release_version",),
+                 "release.yml needs the version to release: -e release_version=2.0.0 (the older names", id="no-version"),
     pytest.param({"canary_release_strategy": "weights", "canary_release_weights": [10, 25, 50]}, (),
                  "canary_release_weights must end at 100 (the last step moves every pod to the canary); got [10, 25, 50]",
                  id="schedule-not-ending-at-100"),
