@@ -28,9 +28,9 @@ options:
     type: str
   lock_ttl:
     description:
-      - Seconds the lock stays valid after it is renewed (at least O(wait_timeout) + 60 where the module waits).
+      - Seconds the lock stays valid after it is renewed (at least C(wait_timeout) + 60 where the module waits).
       - A call renews it once a tenth of this has passed since the last renewal, or sooner when fewer than
-        O(wait_timeout) + 60 seconds are left; calls made in between only read it.
+        C(wait_timeout) + 60 seconds are left; calls made in between only read it.
     type: int
     default: 900
   take_over_lock:
