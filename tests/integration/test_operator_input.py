@@ -99,14 +99,18 @@ class Fleet:
         return [(name, r.rule) for name in self.fleet.clusters
                 for r in self.fleet.runtime.clusters[name].server.requests.writes()]
 
-    def split(self, cluster, version="2", canary=2):
-        """A release left in progress: the canary of `version` at `canary` pods, the stable at N - canary."""
+    def split(self, cluster, version="2", canary=2, frozen=None):
+        """A release left in progress: the canary of `version` at `canary` pods, the stable at N - canary
+        (frozen there with reason `frozen` when given)."""
         modules = ReleaseFleet(self.fleet, cluster, self.workdir)
         args = {"namespace": NAMESPACE, "app": APP, "wait_timeout": 120}
         started = modules.run("canary", version=version, image="registry.example.com/web:" + version, **args)
         assert not started.get("failed"), started
         moved = modules.run("scale_step", canary_replicas=canary, **args)
         assert not moved.get("failed"), moved
+        if frozen:
+            held = modules.run("release_freeze", version=version, reason=frozen, namespace=NAMESPACE, app=APP)
+            assert not held.get("failed"), held
         assert self.versions(cluster) == {"1": (N - canary, N - canary), version: (canary, canary)}
 
 
@@ -150,11 +154,13 @@ def test_rollback_with_nothing_in_progress_says_so_per_cluster(fleet):
 
 
 def test_rollback_of_a_split_release_reports_each_cluster(fleet):
-    fleet.split(SPLIT_CLUSTER)
+    # Frozen, as a failed release with canary_release_on_failure: freeze leaves it: rollback is the way out.
+    fleet.split(SPLIT_CLUSTER, frozen="schema migration 42 applied")
     rc, output = fleet.playbook("rollback.yml", "release_hosts=shop_dev", "release_app=web", "release_namespace=shop")
     text = flat(output)
     assert rc == 0, output
-    assert ("%s: web 2 was split 2/1 (canary 2, stable 1) -> rolled back, stable web 1 3/3 Ready, version 2 rejected"
+    assert ("%s: web 2 was split 2/1 (canary 2, stable 1), frozen: schema migration 42 applied -> rolled back, "
+            "stable web 1 3/3 Ready, version 2 rejected"
             % SPLIT_CLUSTER) in text, output
     others = [c for c in fleet.members if c != SPLIT_CLUSTER]
     for cluster in others:
