@@ -150,6 +150,14 @@ def test_rollback_with_nothing_in_progress_says_so_per_cluster(fleet):
     for cluster in fleet.members:
         assert "%s: nothing in progress: web 1 is the stable, 3/3 Ready" % cluster in text, output
     assert "rolled back in no cluster; nothing in progress in %s" % ", ".join(fleet.members) in text, output
+    # status.yml takes the same names (reads only).
+    rows_path = os.path.join(fleet.workdir, "rows.json")
+    rc, output = fleet.playbook("status.yml", "status_hosts=shop_dev", "release_app=web", "release_namespace=shop",
+                                "fleet_status_json_path=" + rows_path)
+    assert rc == 0, output
+    with open(rows_path) as handle:
+        rows = {row["cluster"]: row for row in json.load(handle)}
+    assert sorted(rows) == fleet.members and all(row["versions"] for row in rows.values()), rows
     assert len(fleet.writes()) == before, fleet.writes()[before:]
 
 
