@@ -97,6 +97,23 @@ promotion:
       (clusters running it healthy), C(age_seconds), C(wait_seconds) (soak time still to wait), C(reason).
   returned: with O(clusters) and O(version)
   type: dict
+  contains:
+    passed:
+      description: Whether the version may be promoted.
+      type: bool
+    eligible:
+      description: Clusters running the version as their stable with every pod Ready.
+      type: list
+      elements: str
+    age_seconds:
+      description: How long the deciding cluster has run it (the last to finish with V(all), the first with V(any)).
+      type: int
+    wait_seconds:
+      description: Soak time still to wait before promoting, 0 once it has passed.
+      type: int
+    reason:
+      description: One line saying why it passed or which clusters keep it from passing.
+      type: str
 first_pending:
   description: With O(environments), the position (from 0) of the first environment not verified everywhere.
   returned: with O(environments)

@@ -40,7 +40,7 @@ class TcpSwitch:
     def _accept(self, listener):
         while True:
             try:
-                client, _ = listener.accept()
+                client = listener.accept()[0]
             except OSError:
                 return
             threading.Thread(target=self._relay, args=(client,), daemon=True).start()

@@ -106,8 +106,8 @@ def decide(current, owner, now, take_over=False, run=None):
             "another run of this release is in progress: %s has held the release lock of this app since %s "
             "(until %s); this run is refused so that two runs never move the same release. Wait for it to "
             "finish. If it was killed, a re-run on the same controller takes its lock over at once, elsewhere "
-            "once the lock expires at %s" % (current.holder(), current.acquired_at, current.expires_at,
-                                            current.expires_at),
+            "once the lock expires at %s"
+            % (current.holder(), current.acquired_at, current.expires_at, current.expires_at),
             field="lock_run",
             details={"lock": current.as_dict(now)},
         )
