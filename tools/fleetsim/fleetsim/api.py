@@ -364,7 +364,8 @@ class Api:
         self._namespace_check(rt, namespace, name, creating=True)
         if self.store.get(rt.name, namespace, name) is not None:
             raise errors.already_exists(rt, name)
-        meta["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        # (a strategy that needs the uid before validation, like the Job's selector, set it already)
+        meta.setdefault("uid", str(uuid.UUID(int=self.rng.getrandbits(128), version=4)))
         meta["creationTimestamp"] = self.now_str()
         if strategy.has_generation or rt.is_crd:
             meta["generation"] = 1

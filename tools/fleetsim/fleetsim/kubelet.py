@@ -46,6 +46,10 @@ ANNOTATION_CRASH_LOOP = "fleetsim.io/crash-loop"
 ANNOTATION_NEVER_READY = "fleetsim.io/never-ready"
 ANNOTATION_IMAGE_PULL_ERROR = "fleetsim.io/image-pull-error"
 ANNOTATION_SHUTDOWN_AFTER = "fleetsim.io/shutdown-after"
+# Batch containers (restartPolicy Never/OnFailure, i.e. Jobs) run this long, then exit with the
+# exit code (default 0); default run time: the pod's ready delay.
+ANNOTATION_RUN_FOR = "fleetsim.io/run-for"
+ANNOTATION_EXIT_CODE = "fleetsim.io/exit-code"
 DEFAULT_SHUTDOWN_S = 1.0
 # Kubelet container restart / image pull back-off (pkg/kubelet: 10s doubling, capped at 5 minutes).
 BACKOFF_INITIAL_S = 10.0
@@ -117,6 +121,8 @@ class PodRun:
     ready_after: float
     behaviour: str  # "healthy" | "crash-loop" | "never-ready" | "image-pull-error"
     shutdown_after: float
+    run_for: float | None = None  # a container exits (exit_code) this long after it started
+    exit_code: int = 0
     restart_policy: str = "Always"
     host_network: bool = False
     ip: str | None = None
@@ -415,6 +421,15 @@ class Kubelet:
                                              f"{format_go_duration(DEFAULT_SHUTDOWN_S)}")
         if shutdown is None:
             shutdown = DEFAULT_SHUTDOWN_S
+        run_for = self._duration_annotation(ann, ANNOTATION_RUN_FOR, problems, "the pod's ready delay")
+        if run_for is None and (spec.get("restartPolicy") or "Always") != "Always":
+            run_for = max(ready_after, 0.5)
+        try:
+            exit_code = int(ann.get(ANNOTATION_EXIT_CODE, "0"))
+        except ValueError:
+            problems.append(f"annotation {ANNOTATION_EXIT_CODE}: {ann.get(ANNOTATION_EXIT_CODE)!r} is not an "
+                            f"integer; using 0 instead")
+            exit_code = 0
         for problem in problems:
             # Visible in `kubectl describe pod` and `kubectl get events`, not only in a log.
             self.recorder.event(pod, "Warning", "InvalidAnnotation", problem, component=COMPONENT, host=node.name)
@@ -422,6 +437,7 @@ class Kubelet:
                       containers=containers,
                       init_containers=[(c["name"], c.get("image") or "") for c in spec.get("initContainers") or []],
                       ready_after=ready_after, behaviour=behaviour, shutdown_after=shutdown,
+                      run_for=run_for if behaviour == "healthy" else None, exit_code=exit_code,
                       restart_policy=spec.get("restartPolicy") or "Always",
                       host_network=bool(spec.get("hostNetwork")))
 
@@ -623,7 +639,11 @@ class Kubelet:
                 self._print(c, logs.startup_lines(pod, spec))
         self._write_status(run)
         remaining = max(0.0, run.ready_after * (1 - START_SHARE))
-        if run.behaviour == "crash-loop":
+        if run.run_for is not None:
+            # A batch container: ready while it works, then it exits.
+            self._later(run, min(remaining, run.run_for * 0.5), self._ready, c)
+            self._later(run, run.run_for, self._exited, c)
+        elif run.behaviour == "crash-loop":
             self._later(run, min(run.ready_after, 1.0) * (1 - START_SHARE) + 0.5, self._crashed, c)
         elif run.behaviour == "never-ready":
             self._later(run, remaining, self._probe_failed, c)
@@ -691,6 +711,37 @@ class Kubelet:
                     f"Back-off restarting failed container {c.name} in pod {self._pod_ref(run)}", c.name)
         run.backoff = min(run.backoff * 2, BACKOFF_MAX_S)
         self._later(run, delay, self._restart, c)
+
+    def _exited(self, run: PodRun, c: ContainerRun) -> None:
+        """A batch container finished: Completed (0) or Error; the pod ends Succeeded or Failed once
+        all its containers are done, unless the restart policy starts the container again."""
+        if run.exit_code:
+            pod, spec = self._container_spec(run, c)
+            if pod is not None:
+                self._print(c, logs.crash_lines(pod, spec)[:1] + [f"FATAL exiting with status {run.exit_code}"])
+            if run.restart_policy != "Never":
+                self._crashed(run, c)  # OnFailure/Always: restarted with the crash-loop back-off
+                return
+        else:
+            self._print(c, logs.JOB_DONE)
+        if self.logs is not None:
+            self.logs.end(c.container_id)
+        now = self.clock.timestamp()
+        started = (c.state.get("running") or {}).get("startedAt") or now
+        c.state = {"terminated": {"exitCode": run.exit_code, "reason": "Error" if run.exit_code else "Completed",
+                                  "startedAt": started, "finishedAt": now, "containerID": c.container_id}}
+        c.ready = False
+        c.started = False
+        if any("terminated" not in x.state for x in run.containers):
+            self._write_status(run)
+            return
+        if run.restart_policy == "Always":
+            self._restart(run, c)
+            return
+        failed = any(x.state["terminated"]["exitCode"] for x in run.containers)
+        self._write_status(run, "Failed" if failed else "Succeeded")
+        run.finished = True
+        run.cancel_timers()
 
     def _restart(self, run: PodRun, c: ContainerRun) -> None:
         if "terminated" in c.state:

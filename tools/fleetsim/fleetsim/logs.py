@@ -224,5 +224,6 @@ def crash_lines(pod: dict, container: dict) -> list[str]:
     return [f"ERROR {message}", "FATAL exiting with status 1"]
 
 
+JOB_DONE = "INFO  work done: exiting with status 0"
 SIGTERM_RECEIVED = "INFO  received SIGTERM: draining connections"
 SHUTDOWN_DONE = "INFO  shutdown complete"

@@ -360,6 +360,37 @@ def _job_row(job: dict, now) -> list:
 BINDING_COLUMNS = [NAME_COL, _col("Role"), AGE_COL, _col("Users", priority=1), _col("Groups", priority=1),
                    _col("ServiceAccounts", priority=1)]
 
+def _cronjob_row(cj: dict, now) -> list:
+    spec, status = cj.get("spec") or {}, cj.get("status") or {}
+    tpl = {"spec": ((spec.get("jobTemplate") or {}).get("spec") or {})}
+    names, images = _containers(tpl)
+    last = _since(status["lastScheduleTime"], now) if status.get("lastScheduleTime") else "<none>"
+    return [cj["metadata"]["name"], spec.get("schedule", ""), spec.get("timeZone") or "<none>",
+            "True" if spec.get("suspend") else "False", len(status.get("active") or []), last, _age(cj, now),
+            names, images, _selector(tpl)]
+
+
+def _pv_row(pv: dict, now) -> list:
+    spec, status = pv.get("spec") or {}, pv.get("status") or {}
+    modes = {"ReadWriteOnce": "RWO", "ReadOnlyMany": "ROX", "ReadWriteMany": "RWX", "ReadWriteOncePod": "RWOP"}
+    claim = spec.get("claimRef") or {}
+    return [pv["metadata"]["name"], (spec.get("capacity") or {}).get("storage", ""),
+            ",".join(modes.get(m, m) for m in spec.get("accessModes") or []),
+            spec.get("persistentVolumeReclaimPolicy", ""), status.get("phase", ""),
+            f"{claim.get('namespace')}/{claim.get('name')}" if claim else "", spec.get("storageClassName", ""),
+            spec.get("volumeAttributesClassName") or "<unset>", status.get("reason", ""), _age(pv, now),
+            spec.get("volumeMode", "")]
+
+
+def _rc_row(rc: dict, now) -> list:
+    spec, status = rc.get("spec") or {}, rc.get("status") or {}
+    names, images = _containers(rc)
+    sel = spec.get("selector") or {}
+    return [rc["metadata"]["name"], spec.get("replicas", 1), status.get("replicas", 0),
+            status.get("readyReplicas", 0), _age(rc, now), names, images,
+            ",".join(f"{k}={v}" for k, v in sorted(sel.items())) or "<none>"]
+
+
 def _cs_row(cs: dict, now) -> list:
     cond = next((c for c in cs.get("conditions") or [] if c.get("type") == "Healthy"), {})
     status = "Healthy" if cond.get("status") == "True" else "Unhealthy" if cond else "Unknown"
@@ -387,6 +418,15 @@ PRINTERS: dict[str, tuple[list, Callable]] = {
                     _col("Containers", priority=1), _col("Images", priority=1), _col("Selector", priority=1)],
                    _job_row),
     "pods": (POD_COLUMNS, _pod_row),
+    "cronjobs.batch": ([NAME_COL, _col("Schedule"), _col("Timezone"), _col("Suspend", "boolean"),
+                        _col("Active", "integer"), _col("Last Schedule"), AGE_COL, _col("Containers", priority=1),
+                        _col("Images", priority=1), _col("Selector", priority=1)], _cronjob_row),
+    "persistentvolumes": ([NAME_COL, _col("Capacity"), _col("Access Modes"), _col("Reclaim Policy"),
+                           _col("Status"), _col("Claim"), _col("StorageClass"), _col("VolumeAttributesClass"),
+                           _col("Reason"), AGE_COL, _col("VolumeMode", priority=1)], _pv_row),
+    "replicationcontrollers": ([NAME_COL, _col("Desired", "integer"), _col("Current", "integer"),
+                                _col("Ready", "integer"), AGE_COL, _col("Containers", priority=1),
+                                _col("Images", priority=1), _col("Selector", priority=1)], _rc_row),
     "componentstatuses": ([NAME_COL, _col("Status"), _col("Message"), _col("Error")], _cs_row),
     "deployments.apps": (DEPLOY_COLUMNS, _deploy_row),
     "replicasets.apps": (RS_COLUMNS, _rs_row),

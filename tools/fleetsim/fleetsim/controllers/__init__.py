@@ -12,24 +12,28 @@ import logging
 
 from .base import FIELD_MANAGER, Controller, ManagedApi
 from .daemonset import DaemonSetController
+from .cronjob import CronJobController
 from .deployment import DeploymentController
 from .disruption import DisruptionController
 from .endpoints import EndpointsController
 from .endpointslice import EndpointSliceController
 from .events import EventRecorder
 from .garbage_collector import GarbageCollector
+from .job import JobController
 from .namespace import NamespaceController
 from .nodelifecycle import NodeLifecycleController
 from .replicaset import ReplicaSetController
 from .scheduler import Scheduler
 from .service_lb import ServiceLoadBalancerController
 from .serviceaccounts import ServiceAccountsController
+from .statefulset import StatefulSetController
 
 log = logging.getLogger("fleetsim.controllers")
 
 CONTROLLERS = (NamespaceController, GarbageCollector, ServiceAccountsController, Scheduler, ReplicaSetController,
                DeploymentController, DaemonSetController, EndpointsController, EndpointSliceController,
-               ServiceLoadBalancerController, DisruptionController, NodeLifecycleController)
+               ServiceLoadBalancerController, DisruptionController, NodeLifecycleController,
+               StatefulSetController, JobController, CronJobController)
 
 
 class ControllerManager:

@@ -44,6 +44,51 @@ def pinned_node(pod: dict) -> str | None:
     return None
 
 
+def sync_controller_history(self, ds: dict, template_hash: str, pods: list[dict]) -> None:
+    """ControllerRevisions of a DaemonSet or StatefulSet (`self` is its controller; what `kubectl
+    rollout history/undo` read): one per
+    template, the current one carrying the highest revision, at most revisionHistoryLimit old."""
+    if self.api.registry.find(REVISIONS) is None:
+        return
+    ns = ds["metadata"]["namespace"]
+    uid = ds["metadata"]["uid"]
+    owned = [r for r in self.items(REVISIONS, ns) if (controller_ref(r) or {}).get("uid") == uid]
+    top = max((int(r.get("revision") or 0) for r in owned), default=0)
+    name = f"{ds['metadata']['name']}-{template_hash}"
+    current = next((r for r in owned if r["metadata"]["name"] == name), None)
+    template = copy.deepcopy(ds["spec"].get("template") or {})
+    if current is None:
+        labels = dict((template.get("metadata") or {}).get("labels") or {})
+        labels[REVISION_HASH] = template_hash
+        template["$patch"] = "replace"
+        try:
+            self.api.create(REVISIONS, {
+                "apiVersion": "apps/v1", "kind": "ControllerRevision",
+                "metadata": {"name": name, "namespace": ns, "labels": labels,
+                             "annotations": dict(ds["metadata"].get("annotations") or {}),
+                             "ownerReferences": [owner_reference(ds)]},
+                "data": {"spec": {"template": template}}, "revision": top + 1}, namespace=ns)
+        except ApiError as exc:
+            if exc.code != 409:
+                raise
+    elif int(current.get("revision") or 0) < top:
+        # Back to an older template (rollout undo): it becomes the newest revision again.
+        bumped = deep(current)
+        bumped["revision"] = top + 1
+        self.api.update(REVISIONS, bumped)
+    limit = int(ds["spec"].get("revisionHistoryLimit", 10))
+    live_hashes = {(p["metadata"].get("labels") or {}).get(REVISION_HASH) for p in pods}
+    old = sorted((r for r in owned if r["metadata"]["name"] != name
+                  and (r["metadata"].get("labels") or {}).get(REVISION_HASH) not in live_hashes),
+                 key=lambda r: int(r.get("revision") or 0))
+    for r in old[:max(0, len(old) - limit)]:
+        try:
+            self.api.delete(REVISIONS, ns, r["metadata"]["name"])
+        except ApiError as exc:
+            if exc.code != 404:
+                raise
+
+
 class DaemonSetController(Controller):
     name = COMPONENT
 
@@ -105,47 +150,7 @@ class DaemonSetController(Controller):
         return self._update_status(ds, should_run, by_node, template_hash)
 
     def _sync_history(self, ds: dict, template_hash: str, pods: list[dict]) -> None:
-        """ControllerRevisions (what `kubectl rollout history/undo daemonset` read): one per
-        template, the current one carrying the highest revision, at most revisionHistoryLimit old."""
-        if self.api.registry.find(REVISIONS) is None:
-            return
-        ns = ds["metadata"]["namespace"]
-        uid = ds["metadata"]["uid"]
-        owned = [r for r in self.items(REVISIONS, ns) if (controller_ref(r) or {}).get("uid") == uid]
-        top = max((int(r.get("revision") or 0) for r in owned), default=0)
-        name = f"{ds['metadata']['name']}-{template_hash}"
-        current = next((r for r in owned if r["metadata"]["name"] == name), None)
-        template = copy.deepcopy(ds["spec"].get("template") or {})
-        if current is None:
-            labels = dict((template.get("metadata") or {}).get("labels") or {})
-            labels[REVISION_HASH] = template_hash
-            template["$patch"] = "replace"
-            try:
-                self.api.create(REVISIONS, {
-                    "apiVersion": "apps/v1", "kind": "ControllerRevision",
-                    "metadata": {"name": name, "namespace": ns, "labels": labels,
-                                 "annotations": dict(ds["metadata"].get("annotations") or {}),
-                                 "ownerReferences": [owner_reference(ds)]},
-                    "data": {"spec": {"template": template}}, "revision": top + 1}, namespace=ns)
-            except ApiError as exc:
-                if exc.code != 409:
-                    raise
-        elif int(current.get("revision") or 0) < top:
-            # Back to an older template (rollout undo): it becomes the newest revision again.
-            bumped = deep(current)
-            bumped["revision"] = top + 1
-            self.api.update(REVISIONS, bumped)
-        limit = int(ds["spec"].get("revisionHistoryLimit", 10))
-        live_hashes = {(p["metadata"].get("labels") or {}).get(REVISION_HASH) for p in pods}
-        old = sorted((r for r in owned if r["metadata"]["name"] != name
-                      and (r["metadata"].get("labels") or {}).get(REVISION_HASH) not in live_hashes),
-                     key=lambda r: int(r.get("revision") or 0))
-        for r in old[:max(0, len(old) - limit)]:
-            try:
-                self.api.delete(REVISIONS, ns, r["metadata"]["name"])
-            except ApiError as exc:
-                if exc.code != 404:
-                    raise
+        sync_controller_history(self, ds, template_hash, pods)
 
     def _manage(self, ds: dict, should_run: set, by_node: dict, template_hash: str, generation: str) -> None:
         ns = ds["metadata"]["namespace"]

@@ -75,19 +75,41 @@ class IngressStrategy(GenerationStrategy):
         return out
 
 
+def default_job_spec(spec: dict) -> None:
+    """SetDefaults_Job: completions and parallelism 1 when neither is set; a parallelism without
+    completions is a work queue (completions stays unset)."""
+    if spec.get("completions") is None and spec.get("parallelism") is None:
+        spec["completions"] = 1
+    spec.setdefault("parallelism", 1)
+    spec.setdefault("backoffLimit", 6)
+    spec.setdefault("completionMode", "NonIndexed")
+    spec.setdefault("suspend", False)
+    spec.setdefault("podReplacementPolicy", "TerminatingOrFailed")
+    from .pods import default_pod_spec
+    template = spec.get("template")
+    if isinstance(template, dict) and isinstance(template.get("spec"), dict):
+        default_pod_spec(template["spec"])
+
+
 class JobStrategy(GenerationStrategy):
+    def prepare_for_create(self, obj, ctx):
+        """generateSelector: the Job's own uid selects its pods (unless spec.manualSelector)."""
+        spec = obj.setdefault("spec", {})
+        meta = obj["metadata"]
+        if not spec.get("manualSelector"):
+            import uuid
+            uid = meta.setdefault("uid", str(uuid.UUID(int=ctx.rng.getrandbits(128), version=4)))
+            labels = spec.setdefault("template", {}).setdefault("metadata", {}).setdefault("labels", {})
+            for key, value in (("batch.kubernetes.io/controller-uid", uid), ("batch.kubernetes.io/job-name",
+                                                                             meta.get("name", "")),
+                               ("controller-uid", uid), ("job-name", meta.get("name", ""))):
+                labels.setdefault(key, value)
+            spec["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
+        obj["status"] = {}
+
     def default(self, obj, ctx):
         spec = obj.setdefault("spec", {})
-        spec.setdefault("parallelism", 1)
-        spec.setdefault("completions", 1)
-        spec.setdefault("backoffLimit", 6)
-        spec.setdefault("completionMode", "NonIndexed")
-        spec.setdefault("suspend", False)
-        spec.setdefault("podReplacementPolicy", "TerminatingOrFailed")
-        from .pods import default_pod_spec
-        template = spec.get("template")
-        if isinstance(template, dict) and isinstance(template.get("spec"), dict):
-            default_pod_spec(template["spec"])
+        default_job_spec(spec)
 
     def validate(self, obj, ctx):
         spec = obj.get("spec") or {}
@@ -102,13 +124,51 @@ class JobStrategy(GenerationStrategy):
         return out
 
 
+class CronJobStrategy(GenerationStrategy):
+    def default(self, obj, ctx):
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("concurrencyPolicy", "Allow")
+        spec.setdefault("suspend", False)
+        spec.setdefault("successfulJobsHistoryLimit", 3)
+        spec.setdefault("failedJobsHistoryLimit", 1)
+        job_spec = spec.setdefault("jobTemplate", {}).setdefault("spec", {})
+        if isinstance(job_spec, dict):
+            default_job_spec(job_spec)
+
+    def prepare_for_create(self, obj, ctx):
+        obj["status"] = {}
+
+    def validate(self, obj, ctx):
+        from ..controllers.cronjob import parse_schedule
+        spec = obj.get("spec") or {}
+        out = []
+        schedule = spec.get("schedule")
+        if not schedule:
+            out.append(field_required("spec.schedule"))
+        else:
+            try:
+                parse_schedule(schedule)
+            except ValueError as exc:
+                out.append(field_invalid("spec.schedule", schedule, str(exc)))
+        if spec.get("concurrencyPolicy") not in ("Allow", "Forbid", "Replace"):
+            out.append(field_not_supported("spec.concurrencyPolicy", spec.get("concurrencyPolicy"),
+                                           ["Allow", "Forbid", "Replace"]))
+        template = ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template")
+        if not isinstance(template, dict):
+            out.append(field_required("spec.jobTemplate.spec.template"))
+        else:
+            from .pods import validate_pod_template
+            out += validate_pod_template("spec.jobTemplate.spec.template", template, ("OnFailure", "Never"))
+        return out
+
+
 register("leases.coordination.k8s.io", LeaseStrategy())
 register("endpointslices.discovery.k8s.io", EndpointSliceStrategy())
 register("poddisruptionbudgets.policy", PodDisruptionBudgetStrategy())
 register("ingresses.networking.k8s.io", IngressStrategy())
 register("networkpolicies.networking.k8s.io", GenerationStrategy())
 register("jobs.batch", JobStrategy())
-register("cronjobs.batch", GenerationStrategy())
+register("cronjobs.batch", CronJobStrategy())
 register("horizontalpodautoscalers.autoscaling", GenerationStrategy())
 register("controllerrevisions.apps", Strategy())
 register("priorityclasses.scheduling.k8s.io", Strategy())
