@@ -189,10 +189,14 @@ def _extra(values):
 
 
 def test_release_takes_waves_and_weights_as_the_command_line_gives_them(fleet):
+    # -e key=value gives strings: "1,100%" (issue 15: "Unexpected Exception ... invalid literal for int()"),
+    # a JSON list in a string, comma-separated numbers, a list of dictionaries as JSON.
     rc, output = fleet.playbook(
         "release.yml", "release_hosts=shop_dev", "release_app=web", "release_version=2", "release_namespace=shop",
-        "multicluster_release_waves=1,100%", "canary_release_strategy=weights", "canary_release_weights=50,100",
-        "canary_release_smoke_status_codes=200,204", *_extra(FAST_GATES), env={"ANSIBLE_STDOUT_CALLBACK": "json"})
+        "multicluster_release_waves=1,100%", "canary_release_strategy=weights", "canary_release_weights=[50,100]",
+        "canary_release_smoke_status_codes=200,204",
+        'multicluster_release_ports=[{"name":"http","port":80,"target_port":8080}]',
+        *_extra(FAST_GATES), env={"ANSIBLE_STDOUT_CALLBACK": "json"})
     assert rc == 0, output[-6000:]
     assert "Traceback" not in output and "Unexpected Exception" not in output
     doc = json.JSONDecoder().raw_decode(output, output.index("{"))[0]  # stderr (warnings) follows the JSON
