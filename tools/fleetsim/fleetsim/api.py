@@ -587,6 +587,8 @@ class Api:
                     status["selector"] = sel
         else:
             sel = (obj.get("spec") or {}).get("selector")
+            if sel is not None and rt.name == "replicationcontrollers":
+                sel = {"matchLabels": sel}  # a ReplicationController's selector is a plain label map
             if sel is not None:
                 status["selector"] = format_label_selector(sel)
         return {"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": smeta,

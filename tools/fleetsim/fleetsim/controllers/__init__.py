@@ -22,7 +22,8 @@ from .garbage_collector import GarbageCollector
 from .job import JobController
 from .namespace import NamespaceController
 from .nodelifecycle import NodeLifecycleController
-from .replicaset import ReplicaSetController
+from .persistentvolume import PersistentVolumeBinder
+from .replicaset import ReplicaSetController, ReplicationControllerManager
 from .scheduler import Scheduler
 from .service_lb import ServiceLoadBalancerController
 from .serviceaccounts import ServiceAccountsController
@@ -33,7 +34,8 @@ log = logging.getLogger("fleetsim.controllers")
 CONTROLLERS = (NamespaceController, GarbageCollector, ServiceAccountsController, Scheduler, ReplicaSetController,
                DeploymentController, DaemonSetController, EndpointsController, EndpointSliceController,
                ServiceLoadBalancerController, DisruptionController, NodeLifecycleController,
-               StatefulSetController, JobController, CronJobController)
+               StatefulSetController, JobController, CronJobController, ReplicationControllerManager,
+               PersistentVolumeBinder)
 
 
 class ControllerManager:

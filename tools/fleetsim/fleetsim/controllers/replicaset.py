@@ -72,12 +72,18 @@ def _set_owner_refs(api, resource: str, obj: dict, refs: list[dict]) -> dict | N
 
 class ReplicaSetController(Controller):
     name = COMPONENT
+    resource = RS
+    kind = "ReplicaSet"
+    event_component = COMPONENT
+
+    def _selector(self, rs: dict) -> dict | None:
+        return rs["spec"].get("selector")
 
     def initial_keys(self):
-        return [obj_key(rs) for rs in self.items(RS)]
+        return [obj_key(rs) for rs in self.items(self.resource)]
 
     def on_change(self, event_type, resource, obj, old):
-        if resource == RS:
+        if resource == self.resource:
             self.queue.add(obj_key(obj))
             return
         if resource != "pods":
@@ -86,19 +92,19 @@ class ReplicaSetController(Controller):
         refs = [controller_ref(obj)] + ([controller_ref(old)] if old else [])
         owned = False
         for ref in refs:
-            if ref is not None and ref.get("kind") == "ReplicaSet":
+            if ref is not None and ref.get("kind") == self.kind:
                 self.queue.add((ns, ref["name"]))
                 owned = True
         if not owned and event_type != "DELETED":
             labels = obj["metadata"].get("labels")
-            for rs in self.items(RS, ns):
-                if label_selector_matches(rs["spec"].get("selector"), labels):
+            for rs in self.items(self.resource, ns):
+                if label_selector_matches(self._selector(rs), labels):
                     self.queue.add(obj_key(rs))
 
     # -- reconcile ------------------------------------------------------------------------------
     def sync(self, key):
         ns, name = key
-        rs = self.lookup(RS, ns, name)
+        rs = self.lookup(self.resource, ns, name)
         if rs is None:
             return None
         pods = self._claimed(rs)
@@ -116,7 +122,7 @@ class ReplicaSetController(Controller):
 
     def _claimed(self, rs: dict) -> list[dict]:
         ns = rs["metadata"].get("namespace")
-        return claim(self.api, self.items("pods", ns), rs, rs["spec"].get("selector"), "pods")
+        return claim(self.api, self.items("pods", ns), rs, self._selector(rs), "pods")
 
     def _manage_replicas(self, active: list[dict], rs: dict) -> None:
         diff = len(active) - int(rs["spec"].get("replicas", 1))
@@ -128,10 +134,10 @@ class ReplicaSetController(Controller):
                     created = self.api.create("pods", pod, namespace=ns)
                 except ApiError as exc:
                     self.recorder.event(rs, "Warning", "FailedCreate", f"Error creating: {exc.message}",
-                                        component=COMPONENT)
+                                        component=self.event_component)
                     raise
                 self.recorder.event(rs, "Normal", "SuccessfulCreate", f"Created pod: {created['metadata']['name']}",
-                                    component=COMPONENT)
+                                    component=self.event_component)
         elif diff > 0:
             for pod in self._pods_to_delete(active, rs, diff):
                 try:
@@ -140,10 +146,10 @@ class ReplicaSetController(Controller):
                     if exc.code == 404:
                         continue
                     self.recorder.event(rs, "Warning", "FailedDelete", f"Error deleting: {exc.message}",
-                                        component=COMPONENT)
+                                        component=self.event_component)
                     raise
                 self.recorder.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}",
-                                    component=COMPONENT)
+                                    component=self.event_component)
 
     def _pods_to_delete(self, active: list[dict], rs: dict, diff: int) -> list[dict]:
         # Pods of every ReplicaSet with the same owner (a Deployment's other revisions) count as
@@ -151,7 +157,7 @@ class ReplicaSetController(Controller):
         related = list(active)
         owner = controller_ref(rs)
         if owner is not None:
-            siblings = {r["metadata"]["uid"] for r in self.items(RS, rs["metadata"].get("namespace"))
+            siblings = {r["metadata"]["uid"] for r in self.items(self.resource, rs["metadata"].get("namespace"))
                         if (controller_ref(r) or {}).get("uid") == owner.get("uid")}
             related = [p for p in self.items("pods", rs["metadata"].get("namespace"))
                        if podutil.is_active(p) and (controller_ref(p) or {}).get("uid") in siblings]
@@ -181,7 +187,8 @@ class ReplicaSetController(Controller):
             status["readyReplicas"] = len(ready)
         if available:
             status["availableReplicas"] = len(available)
-        status["terminatingReplicas"] = terminating
+        if self.kind == "ReplicaSet":
+            status["terminatingReplicas"] = terminating
         status["observedGeneration"] = int(rs["metadata"].get("generation") or 1)
         conditions = [c for c in old.get("conditions") or [] if c.get("type") != "ReplicaFailure"]
         failure = next((c for c in old.get("conditions") or [] if c.get("type") == "ReplicaFailure"), None)
@@ -195,7 +202,20 @@ class ReplicaSetController(Controller):
         if status != old:
             updated = deep(rs)
             updated["status"] = status
-            self.api.update(RS, updated, subresource="status")
+            self.api.update(self.resource, updated, subresource="status")
         # Ready pods turn available once minReadySeconds have passed: look again then.
         waits = [w for w in (podutil.seconds_until_available(p, min_ready, now) for p in ready) if w is not None]
         return min(waits) + 0.5 if waits else None
+
+
+class ReplicationControllerManager(ReplicaSetController):
+    """The replication manager (pkg/controller/replication): the ReplicaSet controller's logic for
+    core/v1 ReplicationControllers, whose selector is a plain label map."""
+    name = "replicationcontroller-controller"
+    resource = "replicationcontrollers"
+    kind = "ReplicationController"
+    event_component = "replication-controller"
+
+    def _selector(self, rc: dict) -> dict | None:
+        sel = rc["spec"].get("selector")
+        return {"matchLabels": sel} if sel else None

@@ -24,7 +24,7 @@ def strategy_for(rt) -> Strategy:
 
 def _load() -> None:
     # Importing the modules registers their strategies.
-    from . import core, apps, crd, misc  # noqa: F401
+    from . import core, apps, crd, misc, volumes  # noqa: F401
 
 
 _load()

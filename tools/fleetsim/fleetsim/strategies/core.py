@@ -356,3 +356,51 @@ register("endpoints", EndpointsStrategy())
 register("events", EventStrategy())
 register("nodes", NodeStrategy())
 register("serviceaccounts", ServiceAccountStrategy())
+
+
+class ReplicationControllerStrategy(Strategy):
+    """core/v1 ReplicationController (SetDefaults_ReplicationController, ValidateReplicationController)."""
+    has_generation = True
+
+    def default(self, obj, ctx):
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("replicas", 1)
+        spec.setdefault("minReadySeconds", 0)
+        template = spec.get("template")
+        labels = ((template or {}).get("metadata") or {}).get("labels") if isinstance(template, dict) else None
+        if labels:
+            if not spec.get("selector"):
+                spec["selector"] = dict(labels)
+            if not obj["metadata"].get("labels"):
+                obj["metadata"]["labels"] = dict(labels)
+        if isinstance(template, dict) and isinstance(template.get("spec"), dict):
+            from .pods import default_pod_spec
+            default_pod_spec(template["spec"])
+
+    def prepare_for_create(self, obj, ctx):
+        obj["status"] = {"replicas": 0}
+
+    def validate(self, obj, ctx):
+        from .pods import validate_pod_template
+        spec = obj.get("spec") or {}
+        out = []
+        replicas = spec.get("replicas")
+        if isinstance(replicas, int) and replicas < 0:
+            out.append(field_invalid("spec.replicas", replicas, "must be greater than or equal to 0"))
+        selector = spec.get("selector") or {}
+        if not selector:
+            out.append(field_required("spec.selector"))
+        template = spec.get("template")
+        if not isinstance(template, dict):
+            out.append(field_required("spec.template"))
+            return out
+        labels = (template.get("metadata") or {}).get("labels") or {}
+        if selector and not all(labels.get(k) == v for k, v in selector.items()):
+            shown = "map[string]string{" + ", ".join(f'"{k}":"{v}"' for k, v in sorted(labels.items())) + "}"
+            out.append(field_invalid("spec.template.metadata.labels", shown,
+                                     "`selector` does not match template `labels`"))
+        out += validate_pod_template("spec.template", template, ("Always",))
+        return out
+
+
+register("replicationcontrollers", ReplicationControllerStrategy())
