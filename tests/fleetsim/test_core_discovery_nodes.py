@@ -96,3 +96,27 @@ spec:
   selector: {app: web}
   ports: [{port: 80, targetPort: 8080}]
 """
+
+
+def test_every_served_group_version_lists_the_real_resources(fleet_kubectl):
+    """Each group-version fleetsim serves lists the resources the real server lists there, with the
+    same verbs, kinds and subresources (autoscaling/v1 is not served: HorizontalPodAutoscalers are
+    served as autoscaling/v2 only)."""
+    import requests
+    accept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
+    url = fleet_kubectl.fleet.api_url(fleet_kubectl.context)
+    token = fleet_kubectl.fleet.clusters[fleet_kubectl.context].token
+    mine = requests.get(f"{url}/apis", headers={"Accept": accept, "Authorization": f"Bearer {token}"},
+                        verify=str(fleet_kubectl.fleet.ca_file), timeout=10).json()
+    real = {(g["metadata"]["name"], v["version"]): v["resources"]
+            for g in real_sample("apis_aggregated_v2.json")["items"] for v in g["versions"]}
+    compared = []
+    for group in mine["items"]:
+        for version in group["versions"]:
+            key = (group["metadata"]["name"], version["version"])
+            if key not in real:
+                continue  # CRD groups
+            assert version["resources"] == real[key], key
+            compared.append(key)
+    assert ("authorization.k8s.io", "v1") in compared and ("networking.k8s.io", "v1") in compared
+    assert len(compared) == 13

@@ -111,6 +111,13 @@ class Cluster:
         from .apiserver.authz import bootstrap_policy
         for resource, obj in bootstrap_policy():
             self.api.create(resource, obj, field_manager="kube-apiserver")
+        # The default ServiceCIDR the IP allocator hands cluster IPs from (each gets an IPAddress).
+        cidr = self.api.create("servicecidrs.networking.k8s.io", {
+            "apiVersion": "networking.k8s.io/v1", "kind": "ServiceCIDR", "metadata": {"name": "kubernetes"},
+            "spec": {"cidrs": ["10.96.0.0/12"]}}, field_manager="kube-apiserver")
+        cidr["status"] = {"conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": self.api.now_str(),
+                                          "reason": "", "message": "Kubernetes Service CIDR is ready"}]}
+        self.api.update("servicecidrs.networking.k8s.io", cidr, subresource="status", field_manager="kube-apiserver")
         self.api.create("services", {
             "apiVersion": "v1", "kind": "Service",
             "metadata": {"name": "kubernetes", "namespace": "default",

@@ -159,7 +159,9 @@ def builtin_types() -> list[ResourceType]:
         # networking.k8s.io/v1
         _rt("networking.k8s.io", "v1", "ingressclasses", "IngressClass", False),
         _rt("networking.k8s.io", "v1", "ingresses", "Ingress", True, ["ing"], sub=("status",)),
+        _rt("networking.k8s.io", "v1", "ipaddresses", "IPAddress", False, ["ip"]),
         _rt("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True, ["netpol"]),
+        _rt("networking.k8s.io", "v1", "servicecidrs", "ServiceCIDR", False, sub=("status",)),
         # policy/v1
         _rt("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", True, ["pdb"], sub=("status",)),
         # rbac.authorization.k8s.io/v1

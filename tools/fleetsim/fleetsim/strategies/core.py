@@ -200,6 +200,7 @@ class ServiceStrategy(Strategy):
             spec["clusterIP"] = ip
         if spec["clusterIP"] != "None" and not dry_run:
             alloc.add(spec["clusterIP"])
+            _record_ip_address(obj, ctx)
         spec.setdefault("clusterIPs", [spec["clusterIP"]])
         spec.setdefault("ipFamilies", ["IPv4"])
         spec.setdefault("ipFamilyPolicy", "SingleStack")
@@ -218,6 +219,10 @@ class ServiceStrategy(Strategy):
     def after_delete(self, obj, ctx):
         spec = obj.get("spec") or {}
         ctx.allocations.setdefault("service-ips", set()).discard(spec.get("clusterIP"))
+        ip = spec.get("clusterIP")
+        if ip and ip != "None" and ctx.registry.find(IP_ADDRESSES) is not None:
+            ctx.defer(lambda: ctx.store.get(IP_ADDRESSES, None, ip) is not None and
+                      ctx.delete(IP_ADDRESSES, None, ip))
         for p in spec.get("ports") or []:
             ctx.allocations.setdefault("node-ports", set()).discard(p.get("nodePort"))
 
@@ -273,6 +278,23 @@ class ServiceStrategy(Strategy):
             out.append(field_invalid("spec.clusterIPs[0]", nspec.get("clusterIP"),
                                      "may not change once set"))
         return out
+
+
+IP_ADDRESSES = "ipaddresses.networking.k8s.io"
+
+
+def _record_ip_address(service: dict, ctx) -> None:
+    """The IP allocator's IPAddress object (networking.k8s.io/v1) for a Service's cluster IP."""
+    ip = service["spec"]["clusterIP"]
+    if ctx.registry.find(IP_ADDRESSES) is None or ctx.store.get(IP_ADDRESSES, None, ip) is not None:
+        return
+    meta = service["metadata"]
+    ctx.defer(lambda: ctx.store.get(IP_ADDRESSES, None, ip) is None and ctx.create(IP_ADDRESSES, {
+        "apiVersion": "networking.k8s.io/v1", "kind": "IPAddress",
+        "metadata": {"name": ip, "labels": {"ipaddress.kubernetes.io/ip-family": "IPv4",
+                                            "ipaddress.kubernetes.io/managed-by": "ipallocator.k8s.io"}},
+        "spec": {"parentRef": {"group": "", "resource": "services", "namespace": meta.get("namespace"),
+                               "name": meta.get("name")}}}, field_manager="kube-apiserver"))
 
 
 def _free_ip(ctx, alloc: set) -> str:
