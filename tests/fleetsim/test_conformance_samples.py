@@ -108,8 +108,7 @@ def test_api_group_list_orders_groups_like_the_real_server(http):
     assert mine_order == [g for g in real_order if g in mine_order]
     real_by_name = {g["name"]: g for g in real["groups"]}
     for g in mine["groups"]:
-        if g["name"] not in ("autoscaling",):  # fleetsim serves autoscaling/v2 only (Scale is v1)
-            assert g == real_by_name[g["name"]]
+        assert g == real_by_name[g["name"]]
 
 
 def test_aggregated_discovery_on_request(http):

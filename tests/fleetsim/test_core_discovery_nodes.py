@@ -100,8 +100,7 @@ spec:
 
 def test_every_served_group_version_lists_the_real_resources(fleet_kubectl):
     """Each group-version fleetsim serves lists the resources the real server lists there, with the
-    same verbs, kinds and subresources (autoscaling/v1 is not served: HorizontalPodAutoscalers are
-    served as autoscaling/v2 only)."""
+    same verbs, kinds and subresources."""
     import requests
     accept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
     url = fleet_kubectl.fleet.api_url(fleet_kubectl.context)
@@ -119,4 +118,22 @@ def test_every_served_group_version_lists_the_real_resources(fleet_kubectl):
             assert version["resources"] == real[key], key
             compared.append(key)
     assert ("authorization.k8s.io", "v1") in compared and ("networking.k8s.io", "v1") in compared
-    assert len(compared) == 13
+    assert ("autoscaling", "v1") in compared  # a conversion view of the v2 storage
+    assert len(compared) == 14
+
+
+def test_autoscaling_v1_reads_and_writes_the_same_hpa_as_v2(fleet_kubectl):
+    import kubernetes
+    client = fleet_kubectl.client()
+    v1 = kubernetes.client.AutoscalingV1Api(client)
+    v1.create_namespaced_horizontal_pod_autoscaler("shop", kubernetes.client.V1HorizontalPodAutoscaler(
+        metadata=kubernetes.client.V1ObjectMeta(name="web"),
+        spec=kubernetes.client.V1HorizontalPodAutoscalerSpec(
+            scale_target_ref=kubernetes.client.V1CrossVersionObjectReference(api_version="apps/v1", kind="Deployment",
+                                                                             name="web"),
+            min_replicas=2, max_replicas=6, target_cpu_utilization_percentage=70)))
+    v2 = kubernetes.client.AutoscalingV2Api(client).read_namespaced_horizontal_pod_autoscaler("web", "shop")
+    cpu = v2.spec.metrics[0].resource
+    assert (cpu.name, cpu.target.type, cpu.target.average_utilization) == ("cpu", "Utilization", 70)
+    assert v1.read_namespaced_horizontal_pod_autoscaler("web", "shop").spec.target_cpu_utilization_percentage == 70
+    assert "web" in fleet_kubectl("-n", "shop", "get", "hpa.v1.autoscaling", "-o", "name").stdout

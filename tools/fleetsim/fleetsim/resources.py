@@ -118,6 +118,15 @@ def _rt(group, version, plural, kind, namespaced, short=(), cats=(), verbs=ALL_V
     return rt
 
 
+def _hpa_v1() -> ResourceType:
+    """autoscaling/v1 HorizontalPodAutoscaler: a conversion view of the autoscaling/v2 storage."""
+    from .strategies.hpa_v1_view import HpaV1View
+    rt = _rt("autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", True, ["hpa"], ["all"],
+             sub=("status",), view_of="horizontalpodautoscalers.autoscaling")
+    rt.extra["view"] = HpaV1View
+    return rt
+
+
 def builtin_types() -> list[ResourceType]:
     """The built-in kinds fleetsim serves, in the order discovery lists them."""
     return [
@@ -156,6 +165,7 @@ def builtin_types() -> list[ResourceType]:
         # autoscaling/v2
         _rt("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", True, ["hpa"], ["all"],
             sub=("status",)),
+        _hpa_v1(),
         # networking.k8s.io/v1
         _rt("networking.k8s.io", "v1", "ingressclasses", "IngressClass", False),
         _rt("networking.k8s.io", "v1", "ingresses", "Ingress", True, ["ing"], sub=("status",)),
