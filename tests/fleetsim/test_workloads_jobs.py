@@ -177,3 +177,16 @@ def test_invalid_schedule_is_refused(fleet_kubectl):
     assert proc.returncode != 0
     assert ('The CronJob "report" is invalid: spec.schedule: Invalid value: "61 * * * *": end of range (61) above '
             'maximum (59): 61') in proc.stderr
+
+
+def test_kubectl_create_cronjob_and_a_manual_job_from_it(fleet_kubectl):
+    k = fleet_kubectl
+    k("-n", "shop", "create", "cronjob", "nightly", "--image=example/report:1.0", "--schedule=0 3 * * *",
+      "--restart=OnFailure")
+    cj = k.cluster.store.get("cronjobs.batch", "shop", "nightly")
+    assert cj["spec"]["schedule"] == "0 3 * * *" and cj["spec"]["concurrencyPolicy"] == "Allow"
+    k("-n", "shop", "create", "job", "nightly-now", "--from=cronjob/nightly")
+    k("-n", "shop", "wait", "--for=condition=complete", "job/nightly-now", "--timeout=60s", timeout=90)
+    job = k.cluster.store.get("jobs.batch", "shop", "nightly-now")
+    assert job["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"] == "manual"
+    assert job["metadata"]["ownerReferences"][0]["name"] == "nightly"

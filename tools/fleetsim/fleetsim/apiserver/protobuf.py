@@ -88,8 +88,18 @@ M: dict[str, dict[int, tuple]] = {
     # batch/v1
     "Job": {1: ("metadata", "ObjectMeta"), 2: ("spec", "JobSpec"), 3: ("status", "skip")},
     "JobSpec": {1: ("parallelism", "int", "ptr"), 2: ("completions", "int", "ptr"),
-                3: ("activeDeadlineSeconds", "int", "ptr"), 6: ("template", "PodTemplateSpec"),
-                7: ("backoffLimit", "int", "ptr")},
+                3: ("activeDeadlineSeconds", "int", "ptr"), 4: ("selector", "LabelSelector"),
+                5: ("manualSelector", "bool", "ptr"), 6: ("template", "PodTemplateSpec"),
+                7: ("backoffLimit", "int", "ptr"), 8: ("ttlSecondsAfterFinished", "int", "ptr"),
+                9: ("completionMode", "string", "ptr"), 10: ("suspend", "bool", "ptr"),
+                14: ("podReplacementPolicy", "string", "ptr"), 15: ("managedBy", "string", "ptr")},
+    # kubectl create cronjob
+    "CronJob": {1: ("metadata", "ObjectMeta"), 2: ("spec", "CronJobSpec"), 3: ("status", "skip")},
+    "CronJobSpec": {1: ("schedule", "string"), 8: ("timeZone", "string", "ptr"),
+                    2: ("startingDeadlineSeconds", "int", "ptr"), 3: ("concurrencyPolicy", "string"),
+                    4: ("suspend", "bool", "ptr"), 5: ("jobTemplate", "JobTemplateSpec"),
+                    6: ("successfulJobsHistoryLimit", "int", "ptr"), 7: ("failedJobsHistoryLimit", "int", "ptr")},
+    "JobTemplateSpec": {1: ("metadata", "ObjectMeta"), 2: ("spec", "JobSpec")},
     # rbac.authorization.k8s.io/v1
     "Role": {1: ("metadata", "ObjectMeta"), 2: ("rules", "[]PolicyRule")},
     "ClusterRole": {1: ("metadata", "ObjectMeta"), 2: ("rules", "[]PolicyRule")},
@@ -128,7 +138,7 @@ M: dict[str, dict[int, tuple]] = {
 
 # Top-level kinds by apiVersion/kind.
 KINDS = {("v1", "Namespace"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "ServiceAccount"), ("v1", "Service"),
-         ("apps/v1", "Deployment"), ("batch/v1", "Job"),
+         ("apps/v1", "Deployment"), ("batch/v1", "Job"), ("batch/v1", "CronJob"),
          ("rbac.authorization.k8s.io/v1", "Role"), ("rbac.authorization.k8s.io/v1", "ClusterRole"),
          ("rbac.authorization.k8s.io/v1", "RoleBinding"), ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
          ("authorization.k8s.io/v1", "SelfSubjectAccessReview"), ("authorization.k8s.io/v1", "SelfSubjectRulesReview"),
