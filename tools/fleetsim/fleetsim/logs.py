@@ -21,9 +21,11 @@ import math
 import random
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timezone
 
-MAX_ENTRIES = 20000
+# Entries kept per container instance: text lines, or one batch per traffic tick (many lines); a
+# batch costs about 100 bytes, so a pod answering all the time holds well under a megabyte.
+MAX_ENTRIES = 5000
 PATHS = (("GET", "/", 3), ("GET", "/api/items", 5), ("GET", "/api/items/{id}", 4), ("POST", "/api/cart", 2),
          ("GET", "/healthz", 1))
 CRASH_MESSAGE_ANNOTATION = "fleetsim.io/crash-message"
@@ -36,31 +38,31 @@ def format_timestamp(ts: datetime) -> str:
     return f"{base}.{frac}Z" if frac else f"{base}Z"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Batch:
-    """n simulated requests answered between t0 and t1 (rendered on read)."""
-    t0: datetime
-    t1: datetime
+    """count simulated requests answered in the span seconds up to t1 (rendered on read)."""
+    t1: float  # POSIX seconds (simulated clock)
+    span: float
     count: int
     errors: int
     mean_s: float
     sigma: float
     seed: int
-    client_ip: str
 
     def lines(self) -> list[tuple[datetime, str]]:
         rng = random.Random(self.seed)
         failing = set(rng.sample(range(self.count), self.errors)) if self.errors else set()
-        span = (self.t1 - self.t0).total_seconds()
         weights = [w for _, _, w in PATHS]
         out = []
         mu = math.log(self.mean_s) - self.sigma ** 2 / 2
+        t0 = self.t1 - self.span
         for i in range(self.count):
-            ts = self.t0 + timedelta(seconds=span * (i + rng.random()) / self.count)
+            ts = datetime.fromtimestamp(t0 + self.span * (i + rng.random()) / self.count, timezone.utc)
             method, path, _ = rng.choices(PATHS, weights)[0]
             path = path.replace("{id}", str(rng.randint(1, 999)))
             latency_ms = rng.lognormvariate(mu, self.sigma) * 1000
-            out.append((ts, access_line(self.client_ip, method, path, 500 if i in failing else 200, latency_ms)))
+            client = f"10.244.{rng.randint(0, 2)}.1"
+            out.append((ts, access_line(client, method, path, 500 if i in failing else 200, latency_ms)))
         return out
 
 
@@ -171,9 +173,8 @@ class PodLogs:
         log = self._by_id.get(cid) if cid else None
         if log is None or log.ended or count <= 0:
             return
-        t1 = self.clock.now()
-        t0 = t1 - timedelta(seconds=max(elapsed_s, 0.001))
-        log.add(_Batch(t0, t1, count, errors, mean_s, sigma, self.rng.getrandbits(32), self._client_ip()))
+        log.add(_Batch(self.clock.now().timestamp(), max(elapsed_s, 0.001), count, errors, mean_s, sigma,
+                       self.rng.getrandbits(30)))
 
     def request(self, namespace: str, pod: str, method: str, path: str, code: int, latency_s: float) -> None:
         """One real request (an HTTP front or the API server proxy) the pod answered."""
