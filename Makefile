@@ -6,13 +6,14 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(VENV)/collections
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help system venv test lint sanity unit fleetsim integration molecule build ee demo bench reliability clean
+.PHONY: help system venv test lint sanity unit fleetsim integration molecule build docs ee demo bench reliability clean
 
 help:
 	@echo "make demo         progressive rollout demo on simulated clusters (arrives with the fleet progression work)"
 	@echo "make test         everything: ansible-lint, ansible-test sanity, unit, fleetsim, integration, molecule"
 	@echo "make lint|sanity|unit|fleetsim|integration|molecule   one step of make test"
 	@echo "make build        collection tarball in build/    make ee   execution-environment build context in build/ee/context/"
+	@echo "make docs         docs site (antsibull-docs + guides) in build/docs/html"
 	@echo "make reliability  every reliability scenario (tens of minutes)"
 	@echo "make venv         (re)create .venv                make clean   remove .venv and test output"
 	@echo "make bench        benchmarks: rollout overhead, baseline, rollback, API cost, 200-cluster scale"
@@ -48,6 +49,10 @@ molecule:
 BUILD_DIR ?= build
 build: venv
 	@mkdir -p $(BUILD_DIR) && $(BIN)/ansible-galaxy collection build --force --output-path $(BUILD_DIR) .
+
+# The docs site (antsibull-docs reference pages + the guides in docs/), offline, in build/docs/html.
+docs: venv
+	@bash scripts/build-docs.sh build/docs
 
 ee: venv
 	@bash scripts/ee-context.sh build/ee

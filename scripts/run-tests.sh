@@ -4,13 +4,21 @@
 #   1. system packages (scripts/setup-system.sh) and .venv (scripts/setup-venv.sh), created when missing
 #   2. ansible-lint, production profile, offline (.ansible-lint)
 #   3. ansible-test sanity, every test, no ignore files (see run_sanity below for how it runs offline)
-#   4. pytest tests/unit, tests/fleetsim, tests/integration, tests/reliability -m reliability_fast
-#      (each only when it has tests)
-#   5. molecule scenarios in extensions/molecule (when there are any)
+#   4. antsibull-changelog lint (changelogs/) and antsibull-docs lint-collection-docs --plugin-docs
+#   5. pytest tests/unit, tests/fleetsim, tests/integration (pytest-xdist workers, one file per worker at a time),
+#      tests/reliability -m reliability_fast (each only when it has tests)
+#   6. molecule scenarios in extensions/molecule (when there are any), side by side
+#
+# The steps run in three lanes at once, because most of the fleet tests' time is waiting on simulated clocks
+# while lint and sanity need the CPU: "checks" (ansible-lint, sanity, changelog, docs-lint, unit,
+# reliability-fast), "integration", and "simulator" (fleetsim, then molecule). A step's output goes to
+# build/test-logs/run-*/<step>.log and is printed whole when the step ends, so the lanes never interleave; the
+# summary at the end lists every step in a fixed order with its time and pytest's closing line, then the counts.
 #
 # Environment knobs for local iteration (the summary shows skipped steps): PD_ONLY="sanity" runs only the
-# named steps, PD_SKIP="sanity molecule" skips them. Step names: ansible-lint sanity unit fleetsim
-# integration reliability-fast molecule.
+# named steps, PD_SKIP="sanity molecule" skips them. Step names: ansible-lint sanity changelog docs-lint unit
+# fleetsim integration reliability-fast molecule. PD_SERIAL=1 runs the steps one after the other with their output
+# live; PD_INTEGRATION_WORKERS=N sets the integration step's pytest-xdist workers (default 4, 0 = no xdist).
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,33 +31,63 @@ export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
 bash scripts/setup-system.sh || { echo "run-tests: system packages missing (see above)"; exit 1; }
 bash scripts/setup-venv.sh || { echo "run-tests: could not build .venv (see above)"; exit 1; }
 
-summary=()
-failures=0
+STEPS=(ansible-lint sanity changelog docs-lint unit fleetsim integration reliability-fast molecule)
+# Each run logs into its own directory (several people may run steps of one checkout at once); the last 5 are kept.
+mkdir -p "$root/build/test-logs"
+logdir=$(mktemp -d "$root/build/test-logs/run-$(date +%Y%m%d-%H%M%S)-XXXX")
+find "$root/build/test-logs" -mindepth 1 -maxdepth 1 -name 'run-*' | sort -r | tail -n +6 | xargs -r rm -rf
+serial=${PD_SERIAL:-0}
 started=$SECONDS
 
-record() {  # record <status> <name> <detail>
-  summary+=("$(printf '%-5s %-22s %s' "$1" "$2" "$3")")
+selected() {  # selected <name>: not excluded by PD_SKIP / PD_ONLY
+  [[ " ${PD_SKIP:-} " == *" $1 "* ]] && return 1
+  [ -n "${PD_ONLY:-}" ] && [[ " $PD_ONLY " != *" $1 "* ]] && return 1
+  return 0
 }
 
-step() {  # step <name> <command...>
-  local name=$1 t0=$SECONDS rc
+say() {  # one line or a whole file to the terminal, never interleaved with another lane's
+  {
+    flock 9
+    if [ "$1" = "--file" ]; then cat "$2"; else echo "$*"; fi
+  } 9>"$logdir/.print-lock"
+}
+
+step() {  # step <name> <command...>: <name>.log gets the output, <name>.result "STATUS|seconds|detail"
+  local name=$1 t0=$SECONDS rc status detail
   shift
-  if [[ " ${PD_SKIP:-} " == *" $name "* ]] || { [ -n "${PD_ONLY:-}" ] && [[ " $PD_ONLY " != *" $name "* ]]; }; then
-    record SKIP "$name" "(PD_SKIP/PD_ONLY)"
+  if ! selected "$name"; then
+    echo "SKIP||(PD_SKIP/PD_ONLY)" > "$logdir/$name.result"
     return 0
   fi
-  echo
-  echo "===== $name: $*"
-  step_detail=""
-  "$@"
-  rc=$?
-  if [ "$rc" -eq 0 ]; then
-    record PASS "$name" "$((SECONDS - t0))s${step_detail:+  ($step_detail)}"
-  elif [ "$rc" -eq 75 ]; then  # EX_TEMPFAIL used below for "nothing to test here"
-    record SKIP "$name" "no tests"
+  step_detail_file="$logdir/$name.detail"
+  : > "$step_detail_file"
+  if [ "$serial" = 1 ]; then
+    echo
+    echo "===== $name: $*"
+    "$@" 2>&1 | tee "$logdir/$name.log"
+    rc=${PIPESTATUS[0]}
   else
-    record FAIL "$name" "exit $rc after $((SECONDS - t0))s${step_detail:+  ($step_detail)}"
-    failures=$((failures + 1))
+    say "----- $name started ($(date +%H:%M:%S); output: ${logdir#"$root"/}/$name.log)"
+    "$@" > "$logdir/$name.log" 2>&1
+    rc=$?
+  fi
+  detail=$(cat "$step_detail_file")
+  if [ "$rc" -eq 0 ]; then
+    status=PASS
+  elif [ "$rc" -eq 75 ]; then  # EX_TEMPFAIL used below for "nothing to test here"
+    status=SKIP; detail="no tests"
+  else
+    status=FAIL; detail="exit $rc${detail:+; $detail}"
+  fi
+  echo "$status|$((SECONDS - t0))|$detail" > "$logdir/$name.result"
+  if [ "$serial" != 1 ]; then
+    {
+      echo
+      echo "===== $name: $* ($status after $((SECONDS - t0))s)"
+      cat "$logdir/$name.log"
+    } > "$logdir/$name.block"
+    say --file "$logdir/$name.block"
+    rm -f "$logdir/$name.block"
   fi
 }
 
@@ -65,12 +103,22 @@ run_pytest() {  # run_pytest <dir> [pytest args]: skip (75) when <dir> has no te
   pytest -q -p no:cacheprovider --timeout=300 -o asyncio_default_fixture_loop_scope=function "$@" "$dir" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   # pytest's closing line ("451 passed, 2 skipped in 20.1s") goes into the summary.
-  step_detail=$(grep -E '^=*[ ]*[0-9]+ (passed|failed|error|skipped|deselected)' "$log" | tail -1 | tr -d '=' | xargs)
+  grep -E '^=*[ ]*[0-9]+ (passed|failed|error|skipped|deselected)' "$log" | tail -1 | tr -d '=' | xargs > "$step_detail_file"
   rm -f "$log"
   if [ "$rc" -eq 5 ]; then
     echo "run-tests: $dir has test files but pytest collected no tests (import error or wrong names?)"
   fi
   return "$rc"
+}
+
+run_integration() {  # independent test files on pytest-xdist workers; each worker has its own fleets and tmp dirs
+  local workers=${PD_INTEGRATION_WORKERS:-4}
+  if [ "$workers" = 0 ]; then
+    run_pytest tests/integration
+  else
+    # loadfile: a file's tests stay on one worker, in order, so its module-scoped fleet is started once.
+    run_pytest tests/integration -n "$workers" --dist loadfile
+  fi
 }
 
 # ansible-test only runs from a directory named ansible_collections/<namespace>/<name>, so sanity runs in a
@@ -137,15 +185,35 @@ run_sanity() {
   return "$rc"
 }
 
-step ansible-lint ansible-lint --nocolor
-step sanity run_sanity
-step unit run_pytest tests/unit
-step fleetsim run_pytest tests/fleetsim
-step integration run_pytest tests/integration
-# The fast subset of the reliability scenarios (all of them: `make reliability`).
-step reliability-fast run_pytest tests/reliability -m reliability_fast
+run_changelog_lint() {  # fragments and changelogs/changelog.yaml; the generated CHANGELOG files must match them
+  antsibull-changelog lint || return 1
+  antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml || return 1
+  if [ -f CHANGELOG.md ] && [ -f CHANGELOG.rst ]; then
+    # CHANGELOG.md/.rst are generated from changelog.yaml: regenerating them in a scratch copy must change nothing.
+    local scratch rc=0 f
+    scratch=$(mktemp -d)
+    cp -r changelogs galaxy.yml CHANGELOG.md CHANGELOG.rst "$scratch/"
+    (cd "$scratch" && antsibull-changelog generate) || rc=1
+    for f in CHANGELOG.md CHANGELOG.rst; do
+      cmp -s "$f" "$scratch/$f" || { echo "run-tests: $f differs from what antsibull-changelog generates:"; diff -u "$f" "$scratch/$f" | head -40; rc=1; }
+    done
+    rm -rf "$scratch"
+    [ "$rc" -eq 0 ] && echo "CHANGELOG.md and CHANGELOG.rst match changelogs/changelog.yaml"
+    return "$rc"
+  fi
+}
 
-run_molecule() {
+run_docs_lint() {  # the plugins', modules' and roles' documentation as the docs site renders it, then `make docs`
+  antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs dependent --disallow-unknown-collection-refs . ||
+    return 1
+  echo "antsibull-docs lint-collection-docs --plugin-docs: clean"
+  # The whole site, offline, warnings as errors (into this run's log directory, not build/docs).
+  bash scripts/build-docs.sh "$logdir/docs-site" || return 1
+  echo "$(find "$logdir/docs-site/html" -name '*.html' | wc -l) pages" > "$step_detail_file"
+  rm -rf "$logdir/docs-site"
+}
+
+run_molecule() {  # every scenario at once (each has its own fleet and ephemeral directory); logs printed whole
   local scenarios=() d
   for d in extensions/molecule/*/; do
     [ -f "$d/molecule.yml" ] && scenarios+=("$(basename "$d")")
@@ -154,26 +222,84 @@ run_molecule() {
     echo "no molecule scenarios in extensions/molecule"
     return 75
   fi
-  local s rc=0
+  local s rc=0 pids=() t0=$SECONDS lines=()
   for s in "${scenarios[@]}"; do
     # A hung scenario must not hang `make test`: each gets at most 20 minutes.
-    (cd extensions && timeout --kill-after=30 1200 molecule test -s "$s") || rc=1
+    (cd extensions && timeout --kill-after=30 1200 molecule test -s "$s" > "$logdir/molecule-$s.log" 2>&1; \
+      echo "$? $((SECONDS - t0))" > "$logdir/molecule-$s.rc") &
+    pids+=($!)
   done
+  wait "${pids[@]}"
+  local passed=0 failed=0 code secs
+  for s in "${scenarios[@]}"; do
+    read -r code secs < "$logdir/molecule-$s.rc"
+    echo
+    echo "----- molecule scenario $s: exit $code after ${secs}s"
+    cat "$logdir/molecule-$s.log"
+    if [ "$code" -eq 0 ]; then passed=$((passed + 1)); lines+=("$s ${secs}s"); else failed=$((failed + 1)); lines+=("$s FAILED ${secs}s"); rc=1; fi
+  done
+  echo "$passed passed, $failed failed (scenarios: ${lines[*]})" > "$step_detail_file"
   return "$rc"
 }
-step molecule run_molecule
+
+# Three lanes side by side; within a lane, steps run in order. The fleet tests mostly wait on simulated clocks and
+# Ansible's polling, the checks mostly compute, so together they keep both cores of a small machine busy.
+lane_checks() {
+  step ansible-lint ansible-lint --nocolor
+  step sanity run_sanity
+  step changelog run_changelog_lint
+  step docs-lint run_docs_lint
+  step unit run_pytest tests/unit
+  # The fast subset of the reliability scenarios (all of them: `make reliability`).
+  step reliability-fast run_pytest tests/reliability -m reliability_fast
+}
+lane_integration() {
+  step integration run_integration
+}
+lane_simulator() {
+  step fleetsim run_pytest tests/fleetsim
+  step molecule run_molecule
+}
+
+if [ "$serial" = 1 ]; then
+  lane_checks
+  lane_integration
+  lane_simulator
+else
+  pids=()
+  lane_checks & pids+=($!)
+  lane_integration & pids+=($!)
+  lane_simulator & pids+=($!)
+  wait "${pids[@]}"
+fi
 
 echo
-echo "===== summary"
-printf '%s\n' "${summary[@]}"
+echo "===== summary (step, status, wall time, result)"
+failures=0
+ran=0
+sum=0
+for name in "${STEPS[@]}"; do
+  if [ ! -f "$logdir/$name.result" ]; then
+    echo "FAIL|0|no result: the lane running it died" > "$logdir/$name.result"
+  fi
+  IFS='|' read -r status secs detail < "$logdir/$name.result"
+  [ "$status" = FAIL ] && failures=$((failures + 1))
+  [ "$status" = SKIP ] || ran=$((ran + 1))
+  sum=$((sum + ${secs:-0}))
+  printf '%-5s %-17s %6s  %s\n' "$status" "$name" "${secs:+${secs}s}" "$detail"
+done
+# Test counts over the pytest steps (their closing lines above) and the molecule scenarios.
+counts=$(cat "$logdir"/*.detail 2>/dev/null | grep -oE '[0-9]+ (passed|failed|errors?|skipped|deselected|xfailed|xpassed)' |
+  awk '{n[$2]+=$1} END {for (k in n) printf "%s%d %s", (c++ ? ", " : ""), n[k], k}')
 total=$((SECONDS - started))
-# The whole run must stay well under 25 minutes on a 2-core machine; say so before it becomes a problem.
-if [ "$total" -gt 1200 ]; then
-  echo "run-tests: WARNING: ${total}s is over the 20-minute budget; find the slow step in the summary above"
+echo "tests: ${counts:-none}   (steps' own times add up to ${sum}s; wall time ${total}s with the lanes side by side)"
+# The whole run must stay under 12 minutes on a 2-core machine; say so before it becomes a problem.
+if [ "$total" -gt 720 ]; then
+  echo "run-tests: WARNING: ${total}s is over the 12-minute budget; find the slow step in the summary above"
 fi
 if [ "$failures" -eq 0 ]; then
-  echo "make test: PASSED (${#summary[@]} steps, ${total}s)"
+  echo "make test: PASSED ($ran steps run, ${total}s)"
 else
-  echo "make test: FAILED ($failures of ${#summary[@]} steps failed, ${total}s)"
+  echo "make test: FAILED ($failures of $ran steps failed, ${total}s)"
   exit 1
 fi
