@@ -17,8 +17,7 @@ import time
 from ansible_collections.progressive.delivery.plugins.module_utils.report.record import STEP_KINDS, RolloutRecorder
 
 COLLECTION_PREFIX = "progressive.delivery."
-FROZEN_ANNOTATION = "progressive.delivery/frozen"
-K8S_ACTIONS = ("kubernetes.core.k8s", "k8s")
+FREEZE_ACTIONS = (COLLECTION_PREFIX + "release_freeze", "release_freeze")
 
 
 def _result_of(result):
@@ -137,7 +136,7 @@ class RolloutEvents(object):
             item_failed = bool(item.get("failed")) if item is not payload else failed
             if action.startswith(COLLECTION_PREFIX) and action[len(COLLECTION_PREFIX):] in STEP_KINDS:
                 self._collection_result(host, task, action[len(COLLECTION_PREFIX):], item, item_failed, started)
-            elif action in K8S_ACTIONS and not item_failed:
+            elif action in FREEZE_ACTIONS and not item_failed:
                 self._maybe_frozen(host, task, item)
 
     def _collection_result(self, host, task, module, item, failed, started):
@@ -158,15 +157,16 @@ class RolloutEvents(object):
             self.on_step(steps[-1], events)
 
     def _maybe_frozen(self, host, task, item):
+        """A release_freeze that froze a release (the canary_release role's freeze instead of a rollback)."""
+        frozen = item.get("frozen")
+        if not item.get("changed") or not isinstance(frozen, dict) or getattr(task, "check_mode", False) is True:
+            return
         args = _module_args(task, item)
-        definition = args.get("definition") or {}
-        annotations = ((definition.get("metadata") or {}).get("annotations") or {}) if isinstance(definition, dict) else {}
-        note = annotations.get(FROZEN_ANNOTATION)
-        if note:
-            cluster, location = location_of(host)
-            if cluster in ("localhost", "127.0.0.1") and args.get("context"):
-                cluster = args["context"]
-            events = self.recorder.mark_frozen(cluster, str(note).strip(), time.time())
-            steps = [s for s in self.recorder.record["steps"] if s["cluster"] == cluster]
-            if steps:
-                self.on_step(steps[-1], events)
+        cluster, _location = location_of(host)
+        if cluster in ("localhost", "127.0.0.1") and args.get("context"):
+            cluster = args["context"]
+        note = "%s (at canary %s / stable %s)" % (frozen.get("reason"), frozen.get("canary"), frozen.get("stable"))
+        events = self.recorder.mark_frozen(cluster, note.strip(), time.time())
+        steps = [s for s in self.recorder.record["steps"] if s["cluster"] == cluster]
+        if steps:
+            self.on_step(steps[-1], events)

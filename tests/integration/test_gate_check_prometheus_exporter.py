@@ -182,7 +182,7 @@ def test_malformed_promql_is_a_clear_error(exporter_prometheus, capsys):
              "success_condition": "result < 1", "initial_delay": "10m"}
     result = run(capsys, {"prometheus": {"url": exporter_prometheus.url}, "checks": [check]})
     assert result["rc"] == 1 and "verdict" not in result
-    assert result["msg"].startswith("check 'typo': Prometheus rejected the query (HTTP 400 bad_data: ")
+    assert result["msg"].startswith("check 'typo': Prometheus at %s rejected the query (HTTP 400 bad_data: " % exporter_prometheus.url)
     assert "parse error" in result["msg"]
 
 

@@ -328,7 +328,7 @@ class RolloutRecorder(object):
             state["total_replicas"] = stable.get("replicas")
 
     def mark_frozen(self, cluster, note, ended):
-        """The canary_release role froze the split instead of rolling back (annotation on the canary)."""
+        """The canary_release role froze the split instead of rolling back (progressive.delivery.release_freeze)."""
         state = self._cluster(cluster, None)
         state["state"] = "frozen"
         state["rollback_reason"] = None

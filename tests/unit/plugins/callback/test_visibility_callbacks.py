@@ -36,10 +36,10 @@ def test_progress_gate_line_shows_the_last_value_of_each_check(callback_loader, 
     assert display.lines[2].endswith("gate 1 | split 1/1 (50%) | pass - error rate 0.10% <= 1.24% | 3.0s"), display.lines
 
 
-def test_progress_and_record_see_the_roles_freeze_annotation(callback_loader, display, drive, tmp_path):
-    freeze = ("kubernetes.core.k8s", {"state": "patched", "kind": "Deployment", "name": "web-3", "definition": {
-        "metadata": {"annotations": {"progressive.delivery/frozen": "2026-11-26T11:31:00Z at canary 1 / stable 1"}}}},
-        {"changed": True}, False)
+def test_progress_and_record_see_the_roles_freeze(callback_loader, display, drive, tmp_path):
+    freeze = ("release_freeze", {"namespace": "default", "app": "web", "version": "3", "reason": "gate failed"},
+              {"changed": True, "frozen": {"reason": "gate failed", "at": "2026-11-26T11:31:00Z", "by": "ops@ctl",
+                                           "canary": 1, "stable": 1}}, False)
     drive(load(callback_loader, "progress", display), BAD_RELEASE[:3] + [freeze])
     assert display.lines[3].endswith("gate 1 | split 1/1 (50%) | FROZEN at the current split | 6.0s"), display.lines
     assert display.lines[4].endswith("rollout finished | web 3: frozen (1 frozen)"), display.lines
