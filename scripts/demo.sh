@@ -72,6 +72,24 @@ playbook() {  # playbook <log name> <ansible-playbook args...>
   return "$rc"
 }
 
+# Follows the logs of web 3's canary pods (kubectl logs -f) in whichever dev cluster gets them first,
+# until the rollback removes them; the closing text shows the command and what it printed.
+canary_logs_pid=
+follow_canary_logs() {  # follow_canary_logs <file>
+  local out="$1" ctx kc=(kubectl --kubeconfig "$state/kubeconfig")
+  for _ in $(seq 1 600); do
+    for ctx in services-dev-us-east1 services-dev-europe-west1 services-dev-asia-east1; do
+      if "${kc[@]}" --context "$ctx" -n shop wait --for=condition=Ready pod -l app=web,version=3 --timeout=1s \
+        >/dev/null 2>&1; then
+        echo "$ctx" >"$out.context"
+        "${kc[@]}" --context "$ctx" -n shop logs -f -l app=web,version=3 --prefix --tail=-1 --max-log-requests=20 >"$out" 2>&1
+        return 0
+      fi
+    done
+    sleep 0.5
+  done
+}
+
 step "starting fleetsim: 2 environment sets x 3 environments x 3 regions, and Prometheus"
 fleetsim up --fleet "$fleet_file" --state-dir "$state" --prometheus | sed 's/^/  /'
 
@@ -91,6 +109,8 @@ playbook rollout-v2 playbooks/rollout.yml -e @scripts/demo/vars.yml -e multiclus
   -e environment_promotion_report=false
 
 step "releasing web version 3, which answers 50% of requests with errors"
+follow_canary_logs "$state/web-3-canary.log" &
+canary_logs_pid=$!
 if playbook rollout-v3 playbooks/rollout.yml -e @scripts/demo/vars.yml -e multicluster_release_version=3 \
   -e '{"canary_release_template_overrides": {"metadata": {"annotations": {"fleetsim.io/error-rate": "0.5"}}}}'; then
   echo "demo: version 3 should have been stopped in dev, but the rollout passed" >&2
@@ -105,5 +125,20 @@ echo "  -> version 3 was caught in dev, rolled back and rejected; staging and pr
 step "where each version runs (every cluster must still run version 2)"
 playbook status playbooks/rollout_status.yml -e @scripts/demo/vars.yml -e environment_promotion_version=3 \
   -e '{"environment_promotion_report_sets": ["services"]}' -e environment_promotion_report_require_version=2
+
+step "the failed canary's logs"
+# The rollback deleted web 3's pods, and their logs with them (as on any cluster): the demo followed
+# them with this command while version 3 ran.
+kill "$canary_logs_pid" 2>/dev/null || true  # still polling only if web 3 never ran anywhere
+wait "$canary_logs_pid" 2>/dev/null || true
+canary_context=$(cat "$state/web-3-canary.log.context" 2>/dev/null || echo services-dev-us-east1)
+echo "  while a canary runs:  kubectl --kubeconfig ${state#"$root"/}/kubeconfig --context $canary_context -n shop \\"
+echo "                          logs -f -l app=web,version=3 --prefix --tail=-1"
+echo "  printed for web 3 before its rollback (first lines and errors; all in ${state#"$root"/}/web-3-canary.log):"
+if ! grep -q '" 500 ' "$state/web-3-canary.log" 2>/dev/null; then
+  echo "demo: reading web 3's logs while it ran showed no failed request (see $state/web-3-canary.log)" >&2
+  exit 1
+fi
+{ head -n 3 "$state/web-3-canary.log"; grep -m 3 '" 500 ' "$state/web-3-canary.log"; } | sed 's/^/    /'
 
 step "demo passed in $((SECONDS - started))s (logs in ${state#"$root"/})"

@@ -148,6 +148,9 @@ def test_crash_loop_previous_shows_the_error_the_container_exited_with(fleet_kub
                              "FATAL exiting with status 1"]
     # The deployment form works the same (what the demo prints for the failed canary).
     assert "FATAL exiting with status 1" in k("-n", "shop", "logs", "deploy/web-3", "--previous").stdout
+    import kubernetes
+    v1 = kubernetes.client.CoreV1Api(k.client())
+    assert v1.read_namespaced_pod_log(pod, "shop", previous=True).splitlines()[-1] == "FATAL exiting with status 1"
 
 
 def test_errors_a_client_gets_like_from_the_real_server(web):
