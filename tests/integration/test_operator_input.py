@@ -164,6 +164,13 @@ def test_rollback_with_nothing_in_progress_says_so_per_cluster(fleet):
 def test_rollback_of_a_split_release_reports_each_cluster(fleet):
     # Frozen, as a failed release with canary_release_on_failure: freeze leaves it: rollback is the way out.
     fleet.split(SPLIT_CLUSTER, frozen="schema migration 42 applied")
+    # Another version named: the release of web 2 is reported and left alone.
+    rc, output = fleet.playbook("rollback.yml", "release_hosts=shop_dev", "release_app=web", "release_namespace=shop",
+                                "release_version=3")
+    assert rc == 0, output
+    assert ("%s: web 2 is split 2/1 (canary 2, stable 1), frozen: schema migration 42 applied -> left alone: only "
+            "version 3 is to be rolled back" % SPLIT_CLUSTER) in flat(output), output
+    assert fleet.versions(SPLIT_CLUSTER) == {"1": (1, 1), "2": (2, 2)}
     rc, output = fleet.playbook("rollback.yml", "release_hosts=shop_dev", "release_app=web", "release_namespace=shop")
     text = flat(output)
     assert rc == 0, output
