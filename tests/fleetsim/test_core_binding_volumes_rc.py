@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 MANUAL_POD = """\
 apiVersion: v1
 kind: Pod

@@ -72,6 +72,9 @@ class Cluster:
         self.run_components = run_components
         self.components: list = []
         self.server = None  # apiserver.server.ApiServer once started
+        # pods/proxy and services/proxy: async (resource, obj, method, path) -> (status, body, headers)
+        # or None; the fleet runtime sets it to its front's (fronts.Front.proxy_answer).
+        self.proxy_answer = None
         self.started = False
         self._bootstrap()
 

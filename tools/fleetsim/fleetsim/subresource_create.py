@@ -6,7 +6,7 @@ eviction.go, pkg/registry/core/serviceaccount/storage/token.go)."""
 from __future__ import annotations
 
 from . import errors
-from .errors import ApiError, field_invalid, field_not_supported, field_required
+from .errors import ApiError, field_not_supported, field_required
 
 
 def create_on_subresource(api, rt, subresource: str | None, obj: dict, namespace: str | None, name: str | None,
@@ -64,5 +64,3 @@ def bind(api, binding: dict, namespace: str | None, url_name: str | None, dry_ru
                namespace=namespace, name=name)
     return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
 
-
-__all__ = ["create_on_subresource", "bind", "field_invalid"]

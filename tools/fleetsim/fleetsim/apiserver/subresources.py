@@ -42,8 +42,7 @@ async def _pod_log(handler, request: web.Request, target, user) -> web.StreamRes
 async def _connect(handler, request: web.Request, target, user) -> web.Response:
     """exec / attach / portforward: the pod must exist (404 otherwise), then a Status saying why no
     stream can be opened; kubectl prints it as 'error: ...' and exits non-zero."""
-    kind = target.rt
-    obj = handler.api.get(kind, target.namespace, target.name)
+    obj = handler.api.get(target.rt, target.namespace, target.name)
     if target.rt.name == "pods":
         spec = obj.get("spec") or {}
         if not spec.get("nodeName"):

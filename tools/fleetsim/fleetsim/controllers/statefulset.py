@@ -21,7 +21,7 @@ import re
 from ..errors import ApiError
 from . import deployment_util as du
 from . import podutil
-from .base import Controller, controller_ref, deep, obj_key, owner_reference
+from .base import Controller, controller_ref, deep, obj_key
 from .daemonset import REVISION_HASH, REVISIONS, sync_controller_history
 from .replicaset import claim, pod_from_template
 
