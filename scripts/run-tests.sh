@@ -9,9 +9,9 @@
 #      tests/reliability -m reliability_fast (each only when it has tests)
 #   6. molecule scenarios in extensions/molecule (when there are any), side by side
 #
-# The steps run in three lanes at once, because most of the fleet tests' time is waiting on simulated clocks
+# The steps run in four lanes at once, because most of the fleet tests' time is waiting on simulated clocks
 # while lint and sanity need the CPU: "checks" (ansible-lint, sanity, changelog, docs-lint, unit,
-# reliability-fast), "integration", and "simulator" (fleetsim, then molecule). A step's output goes to
+# reliability-fast, one after the other), integration, fleetsim and molecule. A step's output goes to
 # build/test-logs/run-*/<step>.log and is printed whole when the step ends, so the lanes never interleave; the
 # summary at the end lists every step in a fixed order with its time and pytest's closing line, then the counts.
 #
@@ -242,8 +242,9 @@ run_molecule() {  # every scenario at once (each has its own fleet and ephemeral
   return "$rc"
 }
 
-# Three lanes side by side; within a lane, steps run in order. The fleet tests mostly wait on simulated clocks and
-# Ansible's polling, the checks mostly compute, so together they keep both cores of a small machine busy.
+# Four lanes side by side; within a lane, steps run in order. The fleet tests mostly wait on simulated clocks and
+# Ansible's polling, the checks mostly compute, so together they keep both cores of a small machine busy; the
+# long steps each start at once so that no lane is left running alone at the end.
 lane_checks() {
   step ansible-lint ansible-lint --nocolor
   step sanity run_sanity
@@ -253,23 +254,18 @@ lane_checks() {
   # The fast subset of the reliability scenarios (all of them: `make reliability`).
   step reliability-fast run_pytest tests/reliability -m reliability_fast
 }
-lane_integration() {
-  step integration run_integration
-}
-lane_simulator() {
-  step fleetsim run_pytest tests/fleetsim
-  step molecule run_molecule
-}
 
 if [ "$serial" = 1 ]; then
   lane_checks
-  lane_integration
-  lane_simulator
+  step integration run_integration
+  step fleetsim run_pytest tests/fleetsim
+  step molecule run_molecule
 else
   pids=()
   lane_checks & pids+=($!)
-  lane_integration & pids+=($!)
-  lane_simulator & pids+=($!)
+  step integration run_integration & pids+=($!)
+  step fleetsim run_pytest tests/fleetsim & pids+=($!)
+  step molecule run_molecule & pids+=($!)
   wait "${pids[@]}"
 fi
 
