@@ -144,3 +144,17 @@ def test_python_client_token_request_and_token_review(bot):
             resource_attributes=kubernetes.client.V1ResourceAttributes(namespace="shop", verb="list",
                                                                         resource="pods"))))
     assert sar.status.allowed is True
+
+
+def test_impersonation_checks_what_a_service_account_may_do(bot):
+    # docs/rbac's check: an admin asks as the ServiceAccount, without its token.
+    assert bot("auth", "can-i", "list", "pods", "-n", "shop", "--as", SA_USER).stdout.strip() == "yes"
+    assert bot("auth", "can-i", "patch", "deployments.apps", "-n", "shop", "--as", SA_USER,
+               check=False).stdout.strip() == "no"
+    denied = bot("-n", "shop", "get", "secrets", "--as", "jane", "--as-group", "dev", check=False)
+    assert 'secrets is forbidden: User "jane" cannot list resource "secrets"' in denied.stderr
+    # Impersonating needs the impersonate verb: the ServiceAccount itself may not.
+    kc = token_kubeconfig(bot, bot("-n", "shop", "create", "token", "release-bot").stdout.strip())
+    refused = bot("-n", "shop", "get", "pods", "--as", "system:admin", kubeconfig=kc, check=False)
+    assert (f'users "system:admin" is forbidden: User "{SA_USER}" cannot impersonate resource "users" in API '
+            f'group "" at the cluster scope') in refused.stderr

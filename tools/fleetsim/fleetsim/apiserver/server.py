@@ -139,6 +139,11 @@ class ApiServer:
                 user = UserInfo(found[0], found[1] + ["system:authenticated"])
         if user is None and request.path not in PUBLIC_PATHS:
             raise unauthorized()
+        if any(h.lower().startswith("impersonate-") for h in request.headers):
+            if user is None:
+                raise unauthorized()
+            from .impersonation import impersonate
+            user = impersonate(self.cluster.api.store, user, request.headers)
         request[USER_KEY] = user
         if user is not None and not _is_resource_path(request.path):
             attrs = authz.Attributes(user, "get", path=request.path, resource_request=False)
