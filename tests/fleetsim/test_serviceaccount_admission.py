@@ -49,3 +49,14 @@ def test_deployment_shows_failed_create_and_replica_failure_until_the_account_ex
     k("-n", "shop", "create", "serviceaccount", "release-bot")
     k("-n", "shop", "rollout", "status", "deploy/web", "--timeout=90s", timeout=120)
     k.wait_for(lambda: failure() is None, what="ReplicaFailure to clear")
+
+
+def test_a_service_account_without_automount_gets_no_token_volume(fleet_kubectl):
+    k = fleet_kubectl
+    k.apply("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: quiet, namespace: shop}\n"
+            "automountServiceAccountToken: false\n")
+    k("-n", "shop", "run", "quiet", "--image=example/app:1", "--overrides", '{"spec": {"serviceAccountName": "quiet"}}')
+    k("-n", "shop", "run", "loud", "--image=example/app:1")
+    volumes = {name: [v["name"] for v in k.cluster.store.get("pods", "shop", name)["spec"].get("volumes") or []]
+               for name in ("quiet", "loud")}
+    assert volumes["quiet"] == [] and volumes["loud"][0].startswith("kube-api-access-")

@@ -75,7 +75,7 @@ class PodStrategy(Strategy):
 
     def prepare_for_create(self, obj, ctx):
         obj["status"] = {"phase": "Pending", "qosClass": _qos_class(obj.get("spec") or {})}
-        _mount_service_account_token(obj.get("spec") or {}, ctx)
+        _mount_service_account_token(obj.get("spec") or {}, ctx, obj["metadata"].get("namespace"))
 
     def validate(self, obj, ctx):
         return validate_pod_spec("spec", obj.get("spec"))
@@ -114,10 +114,15 @@ class PodStrategy(Strategy):
 SA_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 
-def _mount_service_account_token(spec: dict, ctx) -> None:
-    """The ServiceAccount admission plugin: a projected token volume mounted into every container.
-    The sources are those of the recorded reference cluster (fixtures/real/pods_list_selector.json)."""
-    if spec.get("automountServiceAccountToken") is False:
+def _mount_service_account_token(spec: dict, ctx, namespace: str | None = None) -> None:
+    """The ServiceAccount admission plugin: a projected token volume mounted into every container,
+    unless the pod or (when the pod does not say) its ServiceAccount sets automountServiceAccountToken
+    false. The sources are those of the recorded reference cluster (fixtures/real/pods_list_selector.json)."""
+    automount = spec.get("automountServiceAccountToken")
+    if automount is None and namespace:
+        sa = ctx.store.get("serviceaccounts", namespace, spec.get("serviceAccountName") or "default")
+        automount = (sa or {}).get("automountServiceAccountToken")
+    if automount is False:
         return
     containers = (spec.get("initContainers") or []) + (spec.get("containers") or [])
     if any(m.get("mountPath") == SA_MOUNT_PATH for c in containers for m in c.get("volumeMounts") or []):
