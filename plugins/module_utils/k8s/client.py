@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
 import importlib.util
 import json
 import os
@@ -36,7 +37,11 @@ from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors im
     error_from_status,
     one_line,
 )
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.retry import call_with_retries
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.retry import (
+    DEFAULT_ATTEMPTS,
+    RetryPolicy,
+    update_with_conflict_retry,
+)
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s import kubeconfig as light_kubeconfig
 
@@ -96,7 +101,7 @@ PATCH_CONTENT_TYPES = {
 
 # Reads and idempotent writes are retried on transient failures; a create is retried only when the
 # request provably never reached the server.
-DEFAULT_RETRY_ATTEMPTS = 3
+DEFAULT_RETRY_ATTEMPTS = DEFAULT_ATTEMPTS
 DEFAULT_REQUEST_TIMEOUT = 60
 
 
@@ -329,10 +334,18 @@ class K8sClient:
         if pool_manager is None:
             pool_manager = _pool_manager(configuration)
         self._pool = pool_manager
-        self.retry_attempts = retry_attempts
+        # The one retry policy: which verbs and failures are sent again, how often, after how long.
+        self.retry = RetryPolicy(retry_attempts, sleep=sleep)
         self.request_timeout = request_timeout
-        self._sleep = sleep
         self._discovered = {}
+
+    @property
+    def retry_attempts(self):
+        return self.retry.attempts
+
+    @retry_attempts.setter
+    def retry_attempts(self, attempts):
+        self.retry.attempts = max(1, int(attempts))
 
     @property
     def context(self):
@@ -401,11 +414,10 @@ class K8sClient:
                               "host points at a Kubernetes API server." % (action, target, self._context),
                               resp.status, "BadResponse", {"body": payload[:200].decode("utf-8", "replace")})
 
-    def _call(self, method, path, retry, **kwargs):
-        attempts = self.retry_attempts if retry else 1
-        retry_if = None if retry != "refused-only" else (lambda err: err.reason == "ConnectionRefused")
-        return call_with_retries(lambda: self._send(method, path, **kwargs), attempts=attempts, sleep=self._sleep,
-                                 retry_if=retry_if)
+    def _call(self, method, path, verb=None, landed=None, **kwargs):
+        """One request under the retry policy; verb is what the policy judges (LIST for a collection GET)."""
+        return self.retry.run(verb or method, lambda: self._send(method, path, **kwargs), body=kwargs.get("body"),
+                              landed=landed)
 
     def resource(self, api_version, kind):
         """(plural, namespaced) for a kind: from the built-in table, else one cached discovery call."""
@@ -413,7 +425,7 @@ class K8sClient:
         if known:
             return known
         if api_version not in self._discovered:
-            doc = self._call("GET", _api_prefix(api_version), True, target="API group %s" % api_version,
+            doc = self._call("GET", _api_prefix(api_version), target="API group %s" % api_version,
                              action="discover")
             self._discovered[api_version] = doc.get("resources") or []
         for res in self._discovered[api_version]:
@@ -453,27 +465,28 @@ class K8sClient:
         target = describe_object(kind, namespace, name)
         path = self.path(api_version, kind, namespace, name)  # an unknown kind must raise, not look absent
         try:
-            return self._call("GET", path, True, target=target, action="get")
+            return self._call("GET", path, target=target, action="get")
         except K8sNotFoundError:
             return None
 
     def list(self, api_version, kind, namespace=None, label_selector=None, field_selector=None):
         """The XList body: items plus metadata.resourceVersion (usable to start a watch)."""
         query = [("labelSelector", label_selector), ("fieldSelector", field_selector)]
-        return self._call("GET", self.path(api_version, kind, namespace), True, query=query,
+        return self._call("GET", self.path(api_version, kind, namespace), "LIST", query=query,
                           target=describe_object(kind, namespace), action="list")
 
     def create(self, obj, dry_run=False, field_manager=None):
         api_version, kind, namespace, name = self._identity(obj)
         query = [("dryRun", "All" if dry_run else None), ("fieldManager", field_manager)]
-        return self._call("POST", self.path(api_version, kind, namespace), "refused-only", query=query, body=obj,
+        landed = self._landed(api_version, kind, namespace, name)
+        return self._call("POST", self.path(api_version, kind, namespace), landed=landed, query=query, body=obj,
                           target=describe_object(kind, namespace, name or "(generateName)"), action="create")
 
     def replace(self, obj, dry_run=False, field_manager=None):
         """PUT; a stale metadata.resourceVersion raises K8sConflictError."""
         api_version, kind, namespace, name = self._identity(obj)
         query = [("dryRun", "All" if dry_run else None), ("fieldManager", field_manager)]
-        return self._call("PUT", self.path(api_version, kind, namespace, name), True, query=query, body=obj,
+        return self._call("PUT", self.path(api_version, kind, namespace, name), query=query, body=obj,
                           target=describe_object(kind, namespace, name), action="replace")
 
     def patch(self, api_version, kind, namespace, name, body, patch_type="merge", dry_run=False, subresource=None,
@@ -487,8 +500,21 @@ class K8sClient:
         query = [("dryRun", "All" if dry_run else None), ("fieldManager", field_manager),
                  ("force", ("true" if force else "false") if force is not None else None)]
         target = describe_object(kind, namespace, name) + ((" (%s)" % subresource) if subresource else "")
-        return self._call("PATCH", self.path(api_version, kind, namespace, name, subresource), True, query=query,
+        return self._call("PATCH", self.path(api_version, kind, namespace, name, subresource), query=query,
                           body=body, content_type=PATCH_CONTENT_TYPES[patch_type], target=target, action="patch")
+
+    def _landed(self, api_version, kind, namespace, name):
+        """How the retry policy finds out whether a create that failed half-way landed (None: it cannot)."""
+        if name:
+            return functools.partial(self.get, api_version, kind, namespace, name)
+        if kind.endswith("Review"):
+            return lambda: None  # a review is a question: asking it again is harmless
+        return None  # generateName: a second create could make a second object
+
+    def update(self, api_version, kind, namespace, name, mutate):
+        """Read-modify-write under optimistic concurrency: a 409 re-reads the object and re-applies mutate."""
+        return update_with_conflict_retry(self, api_version, kind, namespace, name, mutate,
+                                          attempts=self.retry.attempts, sleep=self.retry.sleep)
 
     def delete(self, api_version, kind, namespace, name, propagation_policy="Background", dry_run=False):
         """The deleted object (or a Status), or None when it was already gone."""
@@ -496,7 +522,7 @@ class K8sClient:
         query = [("dryRun", "All" if dry_run else None)]
         path = self.path(api_version, kind, namespace, name)
         try:
-            return self._call("DELETE", path, True, query=query, body=body,
+            return self._call("DELETE", path, query=query, body=body,
                               target=describe_object(kind, namespace, name), action="delete")
         except K8sNotFoundError:
             return None

@@ -14,7 +14,6 @@ __metaclass__ = type
 
 import copy
 
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.retry import update_with_conflict_retry
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.predicates import object_gone
 
 FIELD_MANAGER = "progressive.delivery"
@@ -71,8 +70,7 @@ def ensure_present(client, desired, check_mode):
         return Outcome(False, existing, existing, existing, "none")
     if check_mode:
         return Outcome(True, existing, target, target, "updated")
-    obj = update_with_conflict_retry(client, api_version, kind, namespace, name,
-                                     lambda current: merged(current, desired))
+    obj = client.update(api_version, kind, namespace, name, lambda current: merged(current, desired))
     return Outcome(True, existing, obj, obj, "updated")
 
 

@@ -13,7 +13,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import K8sAlreadyExistsError
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.retry import update_with_conflict_retry
 from ansible_collections.progressive.delivery.plugins.module_utils.release import (
     canary_builder,
     discovery,
@@ -24,7 +23,6 @@ from ansible_collections.progressive.delivery.plugins.module_utils.release impor
     snapshot,
 )
 from ansible_collections.progressive.delivery.plugins.module_utils.release import state as st
-from ansible_collections.progressive.delivery.plugins.module_utils.release.retrying_client import retry_conflicts
 from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import (
     CanaryFailed,
     InvalidArgument,
@@ -267,8 +265,7 @@ def _replace_template(ctx, name, desired):
         obj["metadata"].setdefault("annotations", {})[st.TEMPLATE_HASH] = desired["metadata"]["annotations"][st.TEMPLATE_HASH]
         return obj
 
-    return retry_conflicts(lambda: update_with_conflict_retry(ctx.client, "apps/v1", "Deployment", ctx.ref.namespace,
-                                                              name, mutate))
+    return ctx.client.update("apps/v1", "Deployment", ctx.ref.namespace, name, mutate)
 
 
 def remove_canary(ctx, version=None):

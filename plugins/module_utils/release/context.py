@@ -11,7 +11,6 @@ import time
 
 from ansible_collections.progressive.delivery.plugins.module_utils.release import app_watch, discovery, lock, scaling
 from ansible_collections.progressive.delivery.plugins.module_utils.release import state as st
-from ansible_collections.progressive.delivery.plugins.module_utils.release.retrying_client import RetryingClient
 from ansible_collections.progressive.delivery.plugins.module_utils.release.release_record import AppRef
 
 # The lock outlives one wait by this much, so a step that waits the full wait_timeout still holds it.
@@ -22,7 +21,7 @@ class ReleaseContext(object):
     def __init__(self, client, namespace, app, app_label="app", version_label="version", lock_owner=None,
                  lock_run=None, lock_ttl=900, take_over_lock=False, check_mode=False, wait=True, wait_timeout=600, wait_sleep=2,
                  clock=time.monotonic):
-        self.client = client if isinstance(client, RetryingClient) else RetryingClient(client)
+        self.client = client  # its retry policy is the only one: nothing here wraps it again
         self.ref = AppRef(namespace, app, app_label, version_label)
         self.lock_owner = lock_owner or lock.default_owner()
         self.lock_run = lock_run or None

@@ -17,10 +17,8 @@ from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors im
     K8sAlreadyExistsError,
     K8sConflictError,
 )
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.retry import update_with_conflict_retry
 from ansible_collections.progressive.delivery.plugins.module_utils.release import names
 from ansible_collections.progressive.delivery.plugins.module_utils.release.canary_builder import MANAGED_BY, MANAGER
-from ansible_collections.progressive.delivery.plugins.module_utils.release.retrying_client import retry_conflicts
 
 RECORD_ROLE = "release-record"
 
@@ -99,6 +97,5 @@ def update_record(client, ref, mutate, attempts=5, current=NOT_READ):
 
 
 def _update(client, ref, mutate):
-    # A PUT conflict is re-read and re-applied inside; a 409 on the re-read itself starts over.
-    return retry_conflicts(lambda: update_with_conflict_retry(client, "v1", "ConfigMap", ref.namespace,
-                                                              ref.record_name, mutate))
+    # The client re-reads and re-applies mutate after a conflicting write.
+    return client.update("v1", "ConfigMap", ref.namespace, ref.record_name, mutate)

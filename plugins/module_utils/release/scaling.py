@@ -38,7 +38,7 @@ def _meta(deployment):
 
 
 def scale(client, deployment, replicas, annotations=None):
-    """Set spec.replicas with a merge patch (409 answers retried by the RetryingClient).
+    """Set spec.replicas with a merge patch (a 409 answer is sent again by the client's retry policy).
 
     annotations (None values remove one) ride in the same patch: a step records its target on the canary
     with the canary's first replica change, one request instead of two.

@@ -13,6 +13,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors im
     K8sConflictError,
     K8sNotFoundError,
 )
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.retry import update_with_conflict_retry
 
 
 class FakeClient:
@@ -47,6 +48,10 @@ class FakeClient:
         self.objects[key] = stored
         self.writes.append(("create", key))
         return copy.deepcopy(stored)
+
+    def update(self, api_version, kind, namespace, name, mutate):
+        """K8sClient.update: read, mutate, replace with the resourceVersion read (re-read on a conflict)."""
+        return update_with_conflict_retry(self, api_version, kind, namespace, name, mutate, sleep=lambda s: None)
 
     def replace(self, obj, dry_run=False, field_manager=None):
         key = self._key_of(obj)

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from ansible.module_utils import _internal
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
@@ -11,6 +12,9 @@ from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core impo
 
 def run_module(module, args, client, capsys, monkeypatch, check_mode=False, diff=False):
     monkeypatch.setattr(K8sModule, "client", property(lambda self: client))
+    # As on a managed host: once controller code is imported in this process (a plugin's test), ansible would
+    # send the module's warnings to the controller's display instead of its result.
+    monkeypatch.setattr(_internal, "is_controller", False)
     args = dict(args)
     if check_mode:
         args["_ansible_check_mode"] = True

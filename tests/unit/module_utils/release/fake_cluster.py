@@ -13,6 +13,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors im
     K8sAlreadyExistsError,
     K8sConflictError,
 )
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.retry import RetryPolicy, update_with_conflict_retry
 
 CRASH = "test/crash-loop"
 IMAGE_PULL = "test/image-pull-error"
@@ -51,6 +52,8 @@ class FakeCluster:
         self.conflicts = {}  # verb -> number of upcoming calls answered 409 Conflict
         self.denied = set()  # (group, resource, verb) the credentials may not do
         self.username = "release-bot"
+        # K8sClient's own retry policy (no waiting): injected conflicts meet the same rules as real ones.
+        self.retry = RetryPolicy(sleep=lambda seconds: None)
 
     # -- helpers for tests ---------------------------------------------------------------------
 
@@ -67,6 +70,13 @@ class FakeCluster:
         if self.conflicts.get(verb):
             self.conflicts[verb] -= 1
             raise K8sConflictError("injected 409 Conflict", 409, "Conflict")
+
+    def _send(self, verb, call, fn, body=None):
+        """fn() under the client's retry policy, an injected conflict first when one is due."""
+        def attempt():
+            self._maybe_conflict(call)
+            return fn()
+        return self.retry.run(verb, attempt, body=body)
 
     def _store(self, obj):
         meta = obj["metadata"]
@@ -119,12 +129,13 @@ class FakeCluster:
 
     def get(self, api_version, kind, namespace, name):
         self.calls.append(("get", kind, name))
-        self._maybe_conflict("get")
-        return self.obj(kind, name, namespace)
+        return self._send("GET", "get", lambda: self.obj(kind, name, namespace))
 
     def list(self, api_version, kind, namespace=None, label_selector=None, field_selector=None):
         self.calls.append(("list", kind, label_selector))
-        self._maybe_conflict("list")
+        return self._send("LIST", "list", lambda: self._list(kind, namespace, label_selector))
+
+    def _list(self, kind, namespace, label_selector):
         if kind == "Pod":
             items = [p for (k, ns, _n), d in sorted(self.objects.items()) if k == "Deployment" and ns == namespace
                      for p in self._pods_for(d)]
@@ -149,30 +160,37 @@ class FakeCluster:
         if obj["kind"] in REVIEW_KINDS:
             return self._review(obj)
         self.calls.append(("create", obj["kind"], obj["metadata"]["name"]))
-        self._maybe_conflict("create")
         key = (obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"])
-        if key in self.objects:
-            raise K8sAlreadyExistsError("%s exists" % (key,), 409, "AlreadyExists")
-        return self._store(copy.deepcopy(obj))
+
+        def create():
+            if key in self.objects:
+                raise K8sAlreadyExistsError("%s exists" % (key,), 409, "AlreadyExists")
+            return self._store(copy.deepcopy(obj))
+        return self._send("POST", "create", create, body=obj)
 
     def replace(self, obj, dry_run=False):
         self.calls.append(("replace", obj["kind"], obj["metadata"]["name"]))
-        self._maybe_conflict("replace")
         key = (obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"])
-        current = self.objects[key]
-        if obj["metadata"].get("resourceVersion") != current["metadata"]["resourceVersion"]:
-            raise K8sConflictError("stale resourceVersion", 409, "Conflict")
-        return self._store(copy.deepcopy(obj))
+
+        def replace():
+            current = self.objects[key]
+            if obj["metadata"].get("resourceVersion") != current["metadata"]["resourceVersion"]:
+                raise K8sConflictError("stale resourceVersion", 409, "Conflict")
+            return self._store(copy.deepcopy(obj))
+        return self._send("PUT", "replace", replace, body=obj)
+
+    def update(self, api_version, kind, namespace, name, mutate):
+        return update_with_conflict_retry(self, api_version, kind, namespace, name, mutate,
+                                          attempts=self.retry.attempts, sleep=self.retry.sleep)
 
     def patch(self, api_version, kind, namespace, name, body, patch_type="merge", dry_run=False, subresource=None):
         self.calls.append(("patch", kind, name, copy.deepcopy(body)))
-        self._maybe_conflict("patch")
-        return self._store(merge_patch(self.objects[(kind, namespace, name)], body))
+        return self._send("PATCH", "patch", lambda: self._store(merge_patch(self.objects[(kind, namespace, name)],
+                                                                             body)), body=body)
 
     def delete(self, api_version, kind, namespace, name, propagation_policy="Background", dry_run=False):
         self.calls.append(("delete", kind, name))
-        self._maybe_conflict("delete")
-        return self.objects.pop((kind, namespace, name), None)
+        return self._send("DELETE", "delete", lambda: self.objects.pop((kind, namespace, name), None))
 
     def watch(self, *args, **kwargs):
         return iter(())

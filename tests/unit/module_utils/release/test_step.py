@@ -2,6 +2,8 @@
 
 import pytest
 
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import K8sConflictError
+
 from ansible_collections.progressive.delivery.plugins.module_utils.release import canary_ops, step
 from ansible_collections.progressive.delivery.plugins.module_utils.release import state as st
 from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import (
@@ -138,11 +140,20 @@ def test_down_first_takes_a_stable_pod_before_adding_a_canary_pod(started, make_
     assert replica_patches(started, mark) == [("web", 2), ("web-2", 2)]
 
 
-def test_conflicts_are_retried(started, make_ctx):
-    started.conflicts = {"patch": 2, "get": 1, "list": 1}
+def test_write_conflicts_are_sent_again_by_the_client_policy(started, make_ctx):
+    started.conflicts = {"patch": 2}
     step.move_split(make_ctx(), canary_replicas=2)
     assert replicas(started) == (2, 2)
     assert not any(started.conflicts.values())
+
+
+def test_a_read_answered_409_is_not_retried(started, make_ctx):
+    # A real API server never answers a read with 409: it is not a transient state to wait out.
+    before = replicas(started)
+    started.conflicts = {"list": 1}
+    with pytest.raises(K8sConflictError):
+        step.move_split(make_ctx(), canary_replicas=2)
+    assert replicas(started) == before
 
 
 def test_a_crash_looping_canary_fails_fast_with_the_pods_reason(started, make_ctx):
