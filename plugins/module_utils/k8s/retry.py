@@ -106,32 +106,6 @@ class RetryPolicy(object):
         raise AssertionError("unreachable: the loop returns or raises")
 
 
-def call_with_retries(fn, *, attempts=5, base_delay=0.5, max_delay=8, sleep=time.sleep, retry_if=None):
-    """Call ``fn()``; on a transient K8sUnavailableError retry with exponential backoff.
-
-    ``retry_if(err)`` narrows which transient errors are retried (default: all transient ones).
-    After the last attempt the error is re-raised with "gave up after N attempts" in its message.
-    """
-    attempts = max(1, int(attempts))
-    for attempt in range(attempts):
-        try:
-            return fn()
-        except K8sUnavailableError as err:
-            retryable = err.transient and (retry_if is None or retry_if(err))
-            if not retryable:
-                raise
-            if attempt == attempts - 1:
-                if attempts > 1:
-                    err.message = "%s (gave up after %d attempts)" % (err.message, attempts)
-                raise
-            delay = backoff_delay(attempt, base_delay, max_delay)
-            server_asked = _retry_after(err)
-            if server_asked:
-                delay = min(max_delay, max(delay, server_asked))
-            sleep(delay)
-    raise AssertionError("unreachable: the loop returns or raises")
-
-
 def update_with_conflict_retry(client, api_version, kind, namespace, name, mutate, attempts=5, sleep=time.sleep):
     """Read-modify-write that survives concurrent writers.
 

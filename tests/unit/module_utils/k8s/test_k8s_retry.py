@@ -1,17 +1,19 @@
-"""Bounded retries: transient failures back off and give up clearly; 409 conflicts re-read and re-apply."""
+"""The one retry policy: transient failures back off and give up clearly, only what is safe to resend is resent,
+409 on a write the server did not apply is resent, never on a read; conflicting PUTs re-read and re-apply."""
 
 import copy
 
 import pytest
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import (
+    K8sAlreadyExistsError,
     K8sConflictError,
     K8sInvalidError,
     K8sNotFoundError,
     K8sUnavailableError,
 )
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.retry import (
-    call_with_retries,
+    RetryPolicy,
     update_with_conflict_retry,
 )
 from ansible_collections.progressive.delivery.tests.unit.module_utils.k8s.samples import load_fixture
@@ -31,27 +33,31 @@ def _flaky(failures, error):
     return fn, calls
 
 
+def quiet(attempts=5):
+    return RetryPolicy(attempts, sleep=lambda s: None)
+
+
 def test_transient_errors_back_off_exponentially_up_to_the_cap():
     fn, calls = _flaky(4, K8sUnavailableError("503", 503, "ServiceUnavailable"))
     sleeps = []
-    assert call_with_retries(fn, attempts=5, base_delay=1, max_delay=3, sleep=sleeps.append) == "ok"
+    assert RetryPolicy(5, base_delay=1, max_delay=3, sleep=sleeps.append).run("GET", fn) == "ok"
     assert len(calls) == 5 and sleeps == [1, 2, 3, 3]
 
 
 def test_gives_up_after_the_last_attempt():
     fn, calls = _flaky(10, K8sUnavailableError("cannot reach the API server", None, "ConnectionRefused"))
     with pytest.raises(K8sUnavailableError) as info:
-        call_with_retries(fn, attempts=3, sleep=lambda s: None)
+        quiet(3).run("GET", fn)
     assert len(calls) == 3 and info.value.message.endswith("(gave up after 3 attempts)")
 
 
 def test_permanent_failures_are_not_retried():
     fn, calls = _flaky(1, K8sUnavailableError("TLS verify failed", None, "TLSVerifyFailed", transient=False))
     with pytest.raises(K8sUnavailableError):
-        call_with_retries(fn, sleep=lambda s: None)
+        quiet().run("GET", fn)
     fn, calls2 = _flaky(1, K8sInvalidError("422", 422, "Invalid"))
     with pytest.raises(K8sInvalidError):
-        call_with_retries(fn, sleep=lambda s: None)
+        quiet().run("PATCH", fn)
     assert len(calls) == 1 and len(calls2) == 1
 
 
@@ -59,8 +65,52 @@ def test_server_retry_after_is_honoured():
     err = K8sUnavailableError("429", 429, "TooManyRequests", {"details": {"retryAfterSeconds": 5}})
     fn = _flaky(1, err)[0]
     sleeps = []
-    call_with_retries(fn, base_delay=0.5, max_delay=8, sleep=sleeps.append)
+    RetryPolicy(5, base_delay=0.5, max_delay=8, sleep=sleeps.append).run("GET", fn)
     assert sleeps == [5]
+
+
+@pytest.mark.parametrize("verb, body, retried", [
+    ("GET", None, False),
+    ("LIST", None, False),
+    ("PUT", {"metadata": {"resourceVersion": "7"}}, False),
+    ("PATCH", {"metadata": {"resourceVersion": "7"}}, False),
+    ("PATCH", {"spec": {"replicas": 2}}, True),
+    ("DELETE", None, True),
+    ("POST", {"metadata": {"name": "web"}}, True),
+])
+def test_a_409_is_resent_only_for_a_write_the_server_did_not_apply(verb, body, retried):
+    fn, calls = _flaky(1, K8sConflictError("409", 409, "Conflict"))
+    if retried:
+        assert quiet().run(verb, fn, body=body) == "ok" and len(calls) == 2
+    else:
+        with pytest.raises(K8sConflictError):
+            quiet().run(verb, fn, body=body)
+        assert len(calls) == 1
+
+
+def test_already_exists_is_never_resent():
+    fn, calls = _flaky(1, K8sAlreadyExistsError("exists", 409, "AlreadyExists"))
+    with pytest.raises(K8sAlreadyExistsError):
+        quiet().run("POST", fn)
+    assert len(calls) == 1
+
+
+def test_a_create_after_a_5xx_is_resent_only_when_it_did_not_land():
+    fn, calls = _flaky(1, K8sUnavailableError("500", 500, "InternalError"))
+    assert quiet().run("POST", fn, landed=lambda: None) == "ok" and len(calls) == 2
+    fn, calls = _flaky(1, K8sUnavailableError("500", 500, "InternalError"))
+    with pytest.raises(K8sAlreadyExistsError) as info:
+        quiet().run("POST", fn, landed=lambda: {"metadata": {"name": "web"}})
+    assert len(calls) == 1 and "landed" in info.value.message
+    fn, calls = _flaky(1, K8sUnavailableError("500", 500, "InternalError"))
+    with pytest.raises(K8sUnavailableError):
+        quiet().run("POST", fn)  # generateName: nothing can tell whether it landed
+    assert len(calls) == 1
+
+
+def test_a_create_that_never_reached_the_server_is_resent():
+    fn, calls = _flaky(2, K8sUnavailableError("refused", None, "ConnectionRefused"))
+    assert quiet().run("POST", fn) == "ok" and len(calls) == 3
 
 
 def _bump(obj, rv, replicas):
