@@ -25,6 +25,9 @@ def test_a_custom_scheduler_binds_pods_through_binding(fleet_kubectl, tmp_path):
     k.apply(MANUAL_POD.replace("NAME", "one") + "---\n" + MANUAL_POD.replace("NAME", "two"))
     assert k.cluster.store.get("pods", "shop", "one")["spec"].get("nodeName") is None
     node = k("get", "nodes", "-o", "jsonpath={.items[1].metadata.name}").stdout
+    # spec.nodeName is not for updates: only a Binding assigns a pod to a node.
+    patched = k("-n", "shop", "patch", "pod", "one", "-p", json.dumps({"spec": {"nodeName": node}}), check=False)
+    assert patched.returncode != 0 and "pod updates may not change fields other than" in patched.stderr
     # pods/binding, as kube-scheduler posts it
     (tmp_path / "b1.json").write_text(binding("one", node))
     k("create", "--raw", "/api/v1/namespaces/shop/pods/one/binding", "-f", str(tmp_path / "b1.json"))

@@ -7,7 +7,6 @@ binds through `pods/binding` and records Scheduled / FailedScheduling events.
 """
 from __future__ import annotations
 
-import inspect
 import random
 
 from ..errors import ApiError
@@ -140,27 +139,13 @@ class Scheduler(Controller):
                    "metadata": {"name": meta["name"], "namespace": meta["namespace"], "uid": meta.get("uid")},
                    "target": {"apiVersion": "v1", "kind": "Node", "name": node}}
         try:
-            if "subresource" in inspect.signature(self.api.raw.create).parameters:
-                self.api.create("pods", binding, namespace=meta["namespace"], subresource="binding")
-            else:
-                self._bind_by_update(pod, node)
+            self.api.create("pods", binding, namespace=meta["namespace"], subresource="binding")
         except ApiError as exc:
             if exc.code == 409:  # already bound by someone else
                 return
             raise
         self.recorder.event(pod, "Normal", "Scheduled", f"Successfully assigned {meta['namespace']}/{meta['name']} "
                             f"to {node}", component=COMPONENT, action="Binding")
-
-    def _bind_by_update(self, pod: dict, node: str) -> None:
-        """What the binding storage does: set spec.nodeName once, and PodScheduled=True."""
-        bound = deep(pod)
-        bound["spec"]["nodeName"] = node
-        bound = self.api.update("pods", bound)
-        status = bound.setdefault("status", {})
-        status["conditions"] = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"] + [
-            {"type": "PodScheduled", "status": "True", "lastProbeTime": None,
-             "lastTransitionTime": self.clock.timestamp()}]
-        self.api.update("pods", bound, subresource="status")
 
     @staticmethod
     def _filtered_out(node: dict, pod: dict) -> str | None:

@@ -90,9 +90,7 @@ class PodStrategy(Strategy):
             s.pop("activeDeadlineSeconds", None)
             s.pop("tolerations", None)
             s.pop("terminationGracePeriodSeconds", None)
-            if not (old.get("spec") or {}).get("nodeName"):
-                s.pop("nodeName", None)
-            return s
+            return s  # spec.nodeName only changes through pods/binding
         if comparable(new.get("spec")) != comparable(old.get("spec")):
             out.append(Cause("FieldValueForbidden", "spec",
                              "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,"
