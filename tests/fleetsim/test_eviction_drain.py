@@ -80,14 +80,23 @@ def test_eviction_allowed_then_refused_with_the_real_429(fleet_kubectl):
     assert not pod["metadata"].get("deletionTimestamp"), "a dry-run eviction deleted the pod"
     assert fleet_kubectl.cluster.store.get("poddisruptionbudgets.policy", "shop", "web")["status"][
         "disruptionsAllowed"] == 1
-    evict = kubernetes.client.V1Eviction(metadata=kubernetes.client.V1ObjectMeta(name=first, namespace="shop"))
+    # deleteOptions apply to the delete the eviction makes: a stale uid precondition refuses it. (Dry
+    # run: a real eviction would have taken its budget before the delete failed, as eviction.go does.)
+    with pytest.raises(kubernetes.client.ApiException) as stale:
+        v1.create_namespaced_pod_eviction(first, "shop", kubernetes.client.V1Eviction(
+            metadata=kubernetes.client.V1ObjectMeta(name=first, namespace="shop"),
+            delete_options=kubernetes.client.V1DeleteOptions(
+                dry_run=["All"], preconditions=kubernetes.client.V1Preconditions(uid="not-the-uid"))))
+    assert stale.value.status == 409 and "Precondition failed: UID in precondition: not-the-uid" in stale.value.body
+    evict = kubernetes.client.V1Eviction(metadata=kubernetes.client.V1ObjectMeta(name=first, namespace="shop"),
+                                         delete_options=kubernetes.client.V1DeleteOptions(grace_period_seconds=0))
     v1.create_namespaced_pod_eviction(first, "shop", evict)
     # The evicted pod no longer counts as healthy (disruptedPods, then its deletionTimestamp).
     status = fleet_kubectl.cluster.store.get("poddisruptionbudgets.policy", "shop", "web")["status"]
     assert status["disruptionsAllowed"] == 0
     fleet_kubectl.wait_for(lambda: fleet_kubectl.cluster.store.get("poddisruptionbudgets.policy", "shop", "web")[
         "status"]["currentHealthy"] == 2, what="the controller to count the evicted pod out")
-    assert fleet_kubectl.cluster.store.get("pods", "shop", first)["metadata"].get("deletionTimestamp")
+    assert fleet_kubectl.cluster.store.get("pods", "shop", first) is None  # gracePeriodSeconds 0: gone at once
     with pytest.raises(kubernetes.client.ApiException) as refused:
         v1.create_namespaced_pod_eviction(second, "shop", kubernetes.client.V1Eviction(
             metadata=kubernetes.client.V1ObjectMeta(name=second, namespace="shop")))
