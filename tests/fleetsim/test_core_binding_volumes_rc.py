@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 MANUAL_POD = """\
 apiVersion: v1
 kind: Pod
@@ -172,3 +174,24 @@ def test_exec_attach_port_forward_answer_a_status_and_proxies_reach_the_pods(fle
     assert answer["pod"] == pod and answer["path"] == "/healthz"
     # The request shows in the pod's access log like any other.
     assert '"GET /healthz HTTP/1.1" 200' in k("-n", "shop", "logs", pod).stdout
+
+
+def test_ephemeral_containers_and_resize_subresources(fleet_kubectl):
+    import kubernetes
+    k = fleet_kubectl
+    k.apply(WEB)
+    k("-n", "shop", "rollout", "status", "deploy/web", "--timeout=60s")
+    pod = k("-n", "shop", "get", "pods", "-l", "app=web", "-o", "jsonpath={.items[0].metadata.name}").stdout
+    v1 = kubernetes.client.CoreV1Api(k.client())
+    v1.patch_namespaced_pod_ephemeralcontainers(pod, "shop", {"spec": {"ephemeralContainers": [
+        {"name": "debugger", "image": "busybox:1.36", "targetContainerName": "web"}]}})
+    got = v1.read_namespaced_pod_ephemeralcontainers(pod, "shop")
+    assert [c.name for c in got.spec.ephemeral_containers] == ["debugger"]
+    with pytest.raises(kubernetes.client.ApiException) as err:
+        v1.patch_namespaced_pod_ephemeralcontainers(pod, "shop", {"spec": {"ephemeralContainers": []}},
+                                                    _content_type="application/merge-patch+json")
+    assert err.value.status == 422
+    k("-n", "shop", "patch", "pod", pod, "--subresource=resize", "-p",
+      '{"spec": {"containers": [{"name": "web", "resources": {"requests": {"cpu": "250m"}}}]}}')
+    assert k.cluster.store.get("pods", "shop", pod)["spec"]["containers"][0]["resources"] == {
+        "requests": {"cpu": "250m"}}

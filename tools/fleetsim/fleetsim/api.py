@@ -472,6 +472,39 @@ class Api:
             else:
                 conditions[at] = scheduled
             return new
+        if subresource == "ephemeralcontainers" and rt.name == "pods":
+            # Only spec.ephemeralContainers changes (what `kubectl debug` patches); they may be added,
+            # never changed or removed.
+            new = clone(old)
+            wanted = (obj.get("spec") or {}).get("ephemeralContainers") or []
+            have = {c.get("name"): c for c in (old.get("spec") or {}).get("ephemeralContainers") or []}
+            for c in wanted:
+                if c.get("name") in have and c != have[c.get("name")]:
+                    raise errors.invalid(rt, old["metadata"]["name"], [errors.field_forbidden(
+                        "spec.ephemeralContainers", "existing ephemeral containers may not be changed")])
+            if len(wanted) < len(have):
+                raise errors.invalid(rt, old["metadata"]["name"], [errors.field_forbidden(
+                    "spec.ephemeralContainers", "existing ephemeral containers may not be removed")])
+            if wanted:
+                for c in wanted:
+                    c.setdefault("terminationMessagePath", "/dev/termination-log")
+                    c.setdefault("terminationMessagePolicy", "File")
+                    if c.get("image"):
+                        from .strategies.pods import image_pull_policy
+                        c.setdefault("imagePullPolicy", image_pull_policy(c["image"]))
+                new["spec"]["ephemeralContainers"] = wanted
+            return new
+        if subresource == "resize" and rt.name == "pods":
+            # In-place resize: only the containers' resources (and resizePolicy) change.
+            new = clone(old)
+            by_name = {c.get("name"): c for c in (obj.get("spec") or {}).get("containers") or []}
+            for c in new["spec"].get("containers") or []:
+                wanted = by_name.get(c.get("name"))
+                if wanted is not None:
+                    for key in ("resources", "resizePolicy"):
+                        if key in wanted:
+                            c[key] = wanted[key]
+            return new
         if subresource == "finalize" and rt.name == "namespaces":
             new = clone(old)
             new.setdefault("spec", {})["finalizers"] = list((obj.get("spec") or {}).get("finalizers") or [])
