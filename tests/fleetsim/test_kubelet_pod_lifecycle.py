@@ -266,3 +266,26 @@ async def test_a_bad_fleetsim_annotation_is_reported_on_the_pod(sim):
     assert event["type"] == "Warning"
     assert event["message"] == ("annotation fleetsim.io/ready-after: invalid duration 'soon': use a number with a unit, "
                                 "like 500ms, 5s, 1m30s; using the fleet's pod ready delay instead")
+
+
+def test_a_container_that_exits_under_restart_policy_always_backs_off(fleetsim_fleet):
+    """fleetsim.io/run-for on a Deployment's pod: the container completes, is restarted with the
+    crash-loop back-off (CrashLoopBackOff after the second exit), lastState Completed exit code 0."""
+    import time
+    fleet = fleetsim_fleet(clock_speed=10, pod_ready_delay="1s", pod_ready_jitter="0.1s")
+    cluster = fleet.runtime.clusters["app-dev-us-east1"]
+    fleet.call(lambda: cluster.api.create("pods", {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "oneshot", "namespace": "default", "annotations": {"fleetsim.io/run-for": "2s"}},
+        "spec": {"containers": [{"name": "app", "image": "example/app:1"}]}}))
+    deadline = time.monotonic() + 30
+    while True:
+        pod = fleet.call(lambda: cluster.store.get("pods", "default", "oneshot"))
+        status = (pod.get("status") or {}).get("containerStatuses") or [{}]
+        waiting = (status[0].get("state") or {}).get("waiting") or {}
+        if waiting.get("reason") == "CrashLoopBackOff":
+            break
+        assert time.monotonic() < deadline, status
+        time.sleep(0.2)
+    last = status[0]["lastState"]["terminated"]
+    assert (last["exitCode"], last["reason"]) == (0, "Completed") and status[0]["restartCount"] >= 1

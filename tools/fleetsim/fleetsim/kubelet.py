@@ -674,15 +674,18 @@ class Kubelet:
         self._write_status(run)
         self._later(run, float(probe.get("periodSeconds") or 10), self._probe_failed, c)
 
-    def _crashed(self, run: PodRun, c: ContainerRun) -> None:
+    def _crashed(self, run: PodRun, c: ContainerRun, exit_code: int = 1, printed: bool = False) -> None:
+        """The container exited (a crash unless exit_code is 0): restarted with the back-off."""
         pod, spec = self._container_spec(run, c)
-        if pod is not None:
+        if pod is not None and not printed:
             self._print(c, logs.crash_lines(pod, spec))
         if self.logs is not None:
             self.logs.end(c.container_id)
         now = self.clock.timestamp()
         started = (c.state.get("running") or {}).get("startedAt") or now
-        c.last_state = {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": started, "finishedAt": now,
+        reason = "Error" if exit_code else "Completed"
+        c.last_state = {"terminated": {"exitCode": exit_code, "reason": reason, "startedAt": started,
+                                       "finishedAt": now,
                                        "containerID": c.container_id}}
         c.ready = False
         c.started = False
@@ -720,7 +723,8 @@ class Kubelet:
             if pod is not None:
                 self._print(c, logs.crash_lines(pod, spec)[:1] + [f"FATAL exiting with status {run.exit_code}"])
             if run.restart_policy != "Never":
-                self._crashed(run, c)  # OnFailure/Always: restarted with the crash-loop back-off
+                # OnFailure/Always: restarted with the crash-loop back-off
+                self._crashed(run, c, run.exit_code, printed=True)
                 return
         else:
             self._print(c, logs.JOB_DONE)
@@ -732,11 +736,13 @@ class Kubelet:
                                   "startedAt": started, "finishedAt": now, "containerID": c.container_id}}
         c.ready = False
         c.started = False
+        if run.restart_policy == "Always":
+            # A container that exits under restartPolicy Always is restarted with the back-off too.
+            c.state = {"running": {"startedAt": c.state["terminated"]["startedAt"]}}
+            self._crashed(run, c, 0, printed=True)
+            return
         if any("terminated" not in x.state for x in run.containers):
             self._write_status(run)
-            return
-        if run.restart_policy == "Always":
-            self._restart(run, c)
             return
         failed = any(x.state["terminated"]["exitCode"] for x in run.containers)
         self._write_status(run, "Failed" if failed else "Succeeded")
