@@ -181,3 +181,19 @@ def test_kubernetes_core_waits_for_a_statefulset(fleet_kubectl, tmp_path):
         pytest.fail(f"playbook failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
     statuses = json.loads((tmp_path / "out.json").read_text())
     assert statuses[1]["readyReplicas"] == 3 and statuses[1]["updatedReplicas"] == 3
+
+
+def test_rollout_history_and_undo(fleet_kubectl):
+    k = fleet_kubectl
+    k.apply(STS)
+    k("-n", "shop", "rollout", "status", "statefulset/db", "--timeout=90s", timeout=120)
+    k("-n", "shop", "set", "image", "statefulset/db", "db=example/db:2.0")
+    k("-n", "shop", "rollout", "status", "statefulset/db", "--timeout=90s", timeout=120)
+    history = k("-n", "shop", "rollout", "history", "statefulset/db").stdout
+    assert [line.split()[0] for line in history.splitlines()[2:] if line.strip()] == ["1", "2"]
+    k("-n", "shop", "rollout", "undo", "statefulset/db")
+    k("-n", "shop", "rollout", "status", "statefulset/db", "--timeout=90s", timeout=120)
+    k.wait_for(lambda: all(p["spec"]["containers"][0]["image"] == "example/db:1.0"
+                           for p in k.cluster.store.items("pods", "shop")
+                           if not p["metadata"].get("deletionTimestamp")) and
+               len(k.cluster.store.items("pods", "shop")) == 3, what="version 1 back on every pod")
