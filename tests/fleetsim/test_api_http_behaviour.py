@@ -113,9 +113,14 @@ def test_fault_middleware_answers_injected_errors(api_cluster, faulty):
     proc = api_cluster.kubectl("get", "ns", "default", check=False)
     assert proc.returncode != 0 and "Error from server (InternalError): Internal error occurred" in proc.stderr
     api_cluster.call(lambda: faulty.update(error_500=0.0, error_409=1.0))
-    r = requests.get(f"{api_cluster.url}/api/v1/namespaces/default", verify=api_cluster.cluster.ca_file,
-                     headers={"Authorization": f"Bearer {api_cluster.token}"}, timeout=10)
+    auth = {"Authorization": f"Bearer {api_cluster.token}"}
+    r = requests.patch(f"{api_cluster.url}/api/v1/namespaces/default", verify=api_cluster.cluster.ca_file,
+                       headers=dict(auth, **{"Content-Type": "application/merge-patch+json"}), data="{}", timeout=10)
     assert r.status_code == 409 and r.json()["reason"] == "Conflict"
+    # A real API server never answers a read with 409: reads drawn for one are served.
+    r = requests.get(f"{api_cluster.url}/api/v1/namespaces/default", verify=api_cluster.cluster.ca_file,
+                     headers=auth, timeout=10)
+    assert r.status_code == 200
     api_cluster.call(lambda: faulty.clear())
     assert api_cluster.kubectl("get", "ns", "default").returncode == 0
 

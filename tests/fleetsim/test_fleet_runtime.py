@@ -91,9 +91,9 @@ def test_faults_hit_one_cluster_and_clear(fleet):
     other, _ = client_for(fleet, "shop-dev-europe-west1")
     assert fleet.set_fault(CLUSTER, error_409=1.0)["error_409"] == 1.0
     with pytest.raises(kubernetes.client.ApiException) as caught:
-        core.list_namespace()
+        core.patch_namespace("default", {"metadata": {"labels": {"touched": "yes"}}})
     assert caught.value.status == 409
-    other.list_namespace()  # only the faulty cluster fails
+    other.patch_namespace("default", {"metadata": {"labels": {"touched": "yes"}}})  # only the faulty cluster fails
 
     fleet.set_fault(CLUSTER, error_409=0, unreachable=True)
     host, port = fleet.api_url(CLUSTER).split("://")[1].split(":")

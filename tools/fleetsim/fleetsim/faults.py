@@ -1,9 +1,9 @@
 """Fault injection state of one simulated cluster.
 
 The apiserver's fault middleware asks ``faults.draw()`` for every API request (except admin
-requests): a share answered 500 or 409, an added latency, and ``unreachable`` (the cluster's
-listening socket is closed, so clients see connection refused, until cleared). Whoever owns the
-listener registers ``on_change`` to open/close it when ``unreachable`` flips.
+requests): a share answered 500 or 409 (409 to writes only, as a real API server answers it), an added
+latency, and ``unreachable`` (the cluster's listening socket is closed, so clients see connection refused,
+until cleared). Whoever owns the listener registers ``on_change`` to open/close it when ``unreachable`` flips.
 """
 from __future__ import annotations
 

@@ -110,7 +110,9 @@ class ApiServer:
             if decision.status == 500:
                 raise ApiError(500, "InternalError", "Internal error occurred: fleetsim injected fault",
                                {"causes": [{"message": "fleetsim injected fault"}]})
-            if decision.status == 409:
+            # A real API server answers 409 only to writes (a conflicting update, a patch it could not apply):
+            # a read drawn for a 409 is served normally.
+            if decision.status == 409 and request.method not in ("GET", "HEAD"):
                 raise ApiError(409, "Conflict", "Operation cannot be fulfilled: the object has been modified; "
                                                 "please apply your changes to the latest version and try again "
                                                 "(fleetsim injected fault)", {})
