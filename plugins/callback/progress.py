@@ -48,6 +48,12 @@ class CallbackModule(RolloutEvents, CallbackBase):
         super(CallbackModule, self).__init__(display=display)
         self._rollout_init()
 
+    def on_play(self, name, places):
+        """A header naming where the play runs (its name cannot: the plan decides the environments at run time)."""
+        if places:
+            where = ", ".join("set %s, environment %s" % (set_name, env or "-") for set_name, env in places)
+            self._display.display("PROGRESS ---- %s: %s" % (where, name))
+
     def on_step(self, step, events):
         if step["kind"] == "info" and not self.get_option("show_info"):
             return

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: rollout_record
 type: aggregate
-short_description: Writes the rollout record (JSON) and optionally the HTML board of a run
+short_description: Writes the rollout record (JSON) and the live HTML board of a run
 version_added: "0.1.0"
 description:
   - Records every result of the collection's release modules (M(progressive.delivery.canary),
@@ -19,6 +19,10 @@ description:
     every recorded step, so a run that is killed leaves the record of what happened until then.
   - The fleet grid of the board lists every member cluster of the inventory (host variables C(fleet_set),
     C(fleet_environment), C(fleet_region) of the C(progressive.delivery.fleet) inventory), touched or not.
+  - The HTML board next to the record (same name, C(.html)) is live - rewritten after every event (what
+    M(progressive.delivery.release_info) read in many clusters at the start, every step, every gate) and
+    reloading itself every O(board_refresh) seconds until the run ends - so it can stay open in a browser for
+    the whole rollout. Its path is printed when it is first written and at the end of the run.
   - Enable it with C(callbacks_enabled = progressive.delivery.rollout_record) (or
     E(ANSIBLE_CALLBACKS_ENABLED)); it prints nothing but the paths it wrote.
 requirements:
@@ -44,14 +48,25 @@ options:
       - section: progressive_delivery
         key: rollout_record_dir
   board:
-    description: Also render the HTML board next to the record (same name, C(.html)) at the end of the run.
+    description:
+      - Write the live HTML board next to the record (same name, C(.html)).
+      - The extra variable C(rollout_board=false) (C(-e rollout_board=false)) turns it off for one run too.
     type: bool
-    default: false
+    default: true
     env:
       - name: PD_ROLLOUT_BOARD
     ini:
       - section: progressive_delivery
         key: rollout_board
+  board_refresh:
+    description: Seconds between the live board's reloads while the run goes on (0 - never reload).
+    type: int
+    default: 5
+    env:
+      - name: PD_ROLLOUT_BOARD_REFRESH
+    ini:
+      - section: progressive_delivery
+        key: rollout_board_refresh
 """
 
 import json
@@ -88,6 +103,8 @@ class CallbackModule(RolloutEvents, CallbackBase):
         super(CallbackModule, self).__init__(display=display)
         self._rollout_init()
         self.record_path = None
+        self.board_path = None
+        self._board_off = False  # -e rollout_board=false
 
     def _path(self):
         if self.record_path is None:
@@ -108,19 +125,45 @@ class CallbackModule(RolloutEvents, CallbackBase):
             return False
         return True
 
+    def v2_playbook_on_play_start(self, play):
+        super(CallbackModule, self).v2_playbook_on_play_start(play)
+        try:
+            extra = play.get_variable_manager().extra_vars or {}
+        except Exception:  # pylint: disable=broad-except
+            extra = {}
+        if "rollout_board" in extra:
+            self._board_off = str(extra["rollout_board"]).strip().lower() in ("false", "no", "off", "0")
+
+    def _board(self, record, live):
+        """Rewrite the board; the first time, say where it is (the operator opens it now, not at the end)."""
+        if not self.get_option("board") or self._board_off:
+            return
+        html = os.path.splitext(self._path())[0] + ".html"
+        refresh = self.get_option("board_refresh") if live else None
+        try:
+            write_atomically(html, board.render(record, refresh=refresh or None))
+        except OSError as exc:
+            self._display.warning("rollout_record: cannot write the board %s: %s" % (html, exc))
+            return
+        if self.board_path is None:
+            self.board_path = os.path.abspath(html)
+            self._display.display("rollout board (live, reloads every %ss while the run goes on): %s"
+                                  % (refresh, self.board_path) if refresh else "rollout board: %s" % self.board_path)
+
+    def on_fleet_read(self, record):
+        self._board(record, live=True)
+
     def on_step(self, step, events):
         if self.recorder.released():
             self._write()
+            self._board(self.recorder.record, live=True)
 
     def on_rollout_end(self, record):
-        if not self.recorder.released():
+        if not self.recorder.released() and self.board_path is None:
             return  # a run that released nothing (a status run, a lint) leaves no record
         if self._write():
             self._display.display("rollout record: %s" % os.path.abspath(self._path()))
-        if self.get_option("board"):
-            html = os.path.splitext(self._path())[0] + ".html"
-            try:
-                write_atomically(html, board.render(record))
-                self._display.display("rollout board: %s" % os.path.abspath(html))
-            except OSError as exc:
-                self._display.warning("rollout_record: cannot write the board %s: %s" % (html, exc))
+        announced = self.board_path
+        self._board(record, live=False)
+        if announced is not None and self.board_path is not None:
+            self._display.display("rollout board: %s (open it: xdg-open %s)" % (self.board_path, self.board_path))

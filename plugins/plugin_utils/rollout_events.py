@@ -49,14 +49,28 @@ def location_of(host):
                      "region": hostvars.get("fleet_region")}
 
 
+def untemplated(value):
+    """Whether a value still holds Jinja ({{ or {%): a loop task's arguments reach callbacks as written."""
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, dict):
+        return any(untemplated(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(untemplated(v) for v in value)
+    return False
+
+
 def _module_args(task, item):
     """The module's arguments: the result's invocation where Ansible injects it (before 2.21, or with
-    inject_invocation), else the task's arguments, which callbacks receive templated."""
+    inject_invocation), else the task's arguments. Those are templated for most tasks but not for every item
+    of a loop, so an argument still holding Jinja is left out (the record never shows a {{ ... }})."""
     invocation = (item.get("invocation") or {}).get("module_args")
     if isinstance(invocation, dict):
-        return invocation
-    args = getattr(task, "args", None)
-    return args if isinstance(args, dict) else {}
+        args = invocation
+    else:
+        args = getattr(task, "args", None)
+        args = args if isinstance(args, dict) else {}
+    return dict((key, value) for key, value in args.items() if not untemplated(value))
 
 
 class RolloutEvents(object):
@@ -67,6 +81,8 @@ class RolloutEvents(object):
     def _rollout_init(self):
         self.recorder = None
         self._task_started = {}
+        self._inventory = None
+        self._by_context = {}  # kubeconfig context -> inventory host, for tasks that act on another cluster
 
     # -- hooks for subclasses ------------------------------------------------------------------
     def on_rollout_start(self, playbook):
@@ -77,6 +93,12 @@ class RolloutEvents(object):
 
     def on_rollout_end(self, record):
         """The playbook ended; the record is final."""
+
+    def on_fleet_read(self, record):
+        """release_info read many clusters at once (clusters:): the record knows what runs where."""
+
+    def on_play(self, name, places):
+        """A play started; places: sorted (set, environment) pairs of its member clusters."""
 
     # -- Ansible callback hooks ----------------------------------------------------------------
     def v2_playbook_on_start(self, playbook):
@@ -91,7 +113,22 @@ class RolloutEvents(object):
             inventory = play.get_variable_manager()._inventory  # pylint: disable=protected-access
             hosts = inventory.get_hosts(ignore_restrictions=True) if inventory is not None else []
         except Exception:  # pylint: disable=broad-except
-            hosts = []  # the grid then shows only the clusters the run touched
+            inventory, hosts = None, []  # the grid then shows only the clusters the run touched
+        self._inventory = inventory
+        for host in hosts:
+            hostvars = _host_vars(host)
+            if hostvars.get("fleet_set"):
+                self._by_context[hostvars.get("fleet_context") or host.get_name()] = host
+        places = []
+        try:
+            for host in inventory.get_hosts(play.hosts) if inventory is not None else []:
+                hostvars = _host_vars(host)
+                place = (hostvars.get("fleet_set"), hostvars.get("fleet_environment"))
+                if place[0] and place not in places:
+                    places.append(place)
+        except Exception:  # pylint: disable=broad-except
+            places = []
+        self.on_play(play.get_name(), places)
         fleet = []
         for host in hosts:
             hostvars = _host_vars(host)
@@ -134,7 +171,10 @@ class RolloutEvents(object):
             if not isinstance(item, dict):
                 continue
             item_failed = bool(item.get("failed")) if item is not payload else failed
-            if action.startswith(COLLECTION_PREFIX) and action[len(COLLECTION_PREFIX):] in STEP_KINDS:
+            if action == COLLECTION_PREFIX + "release_info" and isinstance(item.get("clusters"), dict):
+                if not item_failed and not item.get("censored"):
+                    self._fleet_read(task, item)
+            elif action.startswith(COLLECTION_PREFIX) and action[len(COLLECTION_PREFIX):] in STEP_KINDS:
                 self._collection_result(host, task, action[len(COLLECTION_PREFIX):], item, item_failed, started)
             elif action in FREEZE_ACTIONS and not item_failed:
                 self._maybe_frozen(host, task, item)
@@ -145,9 +185,7 @@ class RolloutEvents(object):
         if getattr(task, "check_mode", False) is True or "plan" in item:
             return  # a check-mode call (e.g. a role's preflight) changed nothing
         args = _module_args(task, item)
-        cluster, location = location_of(host)
-        if cluster in ("localhost", "127.0.0.1") and args.get("context"):
-            cluster, location = args["context"], None
+        cluster, location = self._cluster_of(host, args)
         ended = time.time()
         steps = self.recorder.record["steps"]
         count = len(steps)
@@ -156,15 +194,37 @@ class RolloutEvents(object):
         if len(steps) > count:
             self.on_step(steps[-1], events)
 
+    def _cluster_of(self, host, args):
+        """The cluster a task acted on: the one whose context the task names (a cluster's role that rolls back
+        another cluster of its wave, a localhost task), else the host the task ran for."""
+        context = args.get("context")
+        if isinstance(context, str) and context in self._by_context:
+            return location_of(self._by_context[context])
+        cluster, location = location_of(host)
+        if cluster in ("localhost", "127.0.0.1") and isinstance(context, str) and context:
+            return context, None
+        return cluster, location
+
+    def _fleet_read(self, task, item):
+        """release_info with clusters: (inventory host names) - what runs in each cluster."""
+        args = _module_args(task, item)
+        summaries, locations = {}, {}
+        for name, summary in item["clusters"].items():
+            host = self._inventory.get_host(name) if self._inventory is not None else None
+            cluster, location = location_of(host) if host is not None else (name, None)
+            summaries[cluster] = summary
+            locations[cluster] = location
+        self.recorder.fleet_read(summaries, locations, item.get("app") or args.get("app"),
+                                 item.get("namespace") or args.get("namespace"))
+        self.on_fleet_read(self.recorder.record)
+
     def _maybe_frozen(self, host, task, item):
         """A release_freeze that froze a release (the canary_release role's freeze instead of a rollback)."""
         frozen = item.get("frozen")
         if not item.get("changed") or not isinstance(frozen, dict) or getattr(task, "check_mode", False) is True:
             return
         args = _module_args(task, item)
-        cluster, _location = location_of(host)
-        if cluster in ("localhost", "127.0.0.1") and args.get("context"):
-            cluster = args["context"]
+        cluster, _location = self._cluster_of(host, args)
         note = "%s (at canary %s / stable %s)" % (frozen.get("reason"), frozen.get("canary"), frozen.get("stable"))
         events = self.recorder.mark_frozen(cluster, note.strip(), time.time())
         steps = [s for s in self.recorder.record["steps"] if s["cluster"] == cluster]

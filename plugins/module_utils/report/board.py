@@ -20,6 +20,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.report import
 from ansible_collections.progressive.delivery.plugins.module_utils.report.plain_words import (
     format_value,
     metric_name,
+    requests_words,
 )
 
 STATE_LABELS = {
@@ -30,7 +31,7 @@ STATE_COLOURS = {
     "untouched": "#eeeeee", "verified": "#c7e9c0", "in_progress": "#fdd49e", "promoted": "#74c476",
     "frozen": "#9ecae1", "failed": "#fb6a4a", "rolled_back": "#fc9272",
 }
-PLOTTED = ("error_rate", "latency")
+PLOTTED = ("error_rate", "latency", "pass_ratio")
 OUTCOME_COLOURS = {"succeeded": "#31a354", "rolled_back": "#e6550d", "failed": "#de2d26", "frozen": "#3182bd",
                    "incomplete": "#fd8d3c", "in_progress": "#fd8d3c", "nothing_done": "#969696"}
 
@@ -49,6 +50,8 @@ th{background:#f0f0f0} td.num{text-align:right;font-variant-numeric:tabular-nums
 .sets{display:flex;flex-wrap:wrap;gap:20px} .charts{display:flex;flex-wrap:wrap;gap:16px}
 svg .grid{stroke:#e5e5e5} svg .axis{font-size:11px;fill:#555} svg .ctitle{font-size:13px;font-weight:600;fill:#222}
 svg.chart,svg.timeline{background:#fff;border:1px solid #ddd}
+.collapsed{color:#555;font-style:italic;background:#f4f4f4;padding:6px 10px;border:1px dashed #ccc}
+.live{background:#fff7e6;border:1px solid #fdae6b;padding:6px 10px;font-size:13px}
 .fail{color:#de2d26;font-weight:600} .pass{color:#31a354;font-weight:600} .empty{color:#777;font-style:italic}
 """
 
@@ -64,22 +67,76 @@ def _split_text(cluster):
     return "stable %s / canary %s" % (split.get("stable"), split.get("canary"))
 
 
+def state_text(cluster):
+    """e.g. "in progress: step 2 of 4" - the state as the cell and the demo's table say it."""
+    state = (cluster or {}).get("state", "untouched")
+    text = STATE_LABELS.get(state, state)
+    if state in ("in_progress", "failed", "frozen") and cluster.get("step"):
+        text += ": step %s" % cluster["step"]
+        if cluster.get("steps_total"):
+            text += " of %s" % cluster["steps_total"]
+    return text
+
+
+def running_versions(cluster):
+    """[(version, pods)] running in the cluster now, as the record knows it (stable first)."""
+    cluster = cluster or {}
+    state, split = cluster.get("state"), cluster.get("split") or {}
+    canary = cluster.get("canary_version")
+    if canary is None and state in ("in_progress", "failed", "frozen"):
+        canary = cluster.get("version")
+    stable = cluster.get("stable_version")
+    if state == "promoted":
+        return [(cluster.get("version"), cluster.get("total_replicas"))]
+    if state == "rolled_back":
+        return [(stable, cluster.get("total_replicas"))] if stable else []
+    if canary and canary != stable:
+        out = [(stable, split.get("stable"))] if stable and split.get("stable") != 0 else []
+        return out + [(canary, split.get("canary"))]
+    version = stable or cluster.get("version")
+    return [(version, split.get("stable") if split else cluster.get("total_replicas"))] if version else []
+
+
+def versions_text(cluster):
+    """e.g. "2 (3 pods) + 3 (1 pod, 25%)"."""
+    parts = []
+    running = running_versions(cluster)
+    total = sum(pods or 0 for _version, pods in running)
+    for version, pods in running:
+        text = str(version)
+        if pods is not None:
+            text += " (%s pod%s" % (pods, "" if pods == 1 else "s")
+            if len(running) > 1 and total:
+                text += ", %d%%" % round(100.0 * pods / total)
+            text += ")"
+        parts.append(text)
+    return " + ".join(parts)
+
+
 def _cell(cluster_name, cluster):
     state = (cluster or {}).get("state", "untouched")
-    lines = ['<div class="state">%s</div>' % _e(STATE_LABELS.get(state, state)),
+    versions = versions_text(cluster)
+    lines = ['<div class="state">%s</div>' % _e(state_text(cluster)),
              '<div class="small">%s</div>' % _e(cluster_name)]
-    if cluster and cluster.get("version"):
-        version = "version %s" % cluster["version"]
-        if state in ("in_progress", "frozen") and cluster.get("canary_weight") is not None:
-            version += " at %s%%" % cluster["canary_weight"]
-        if state == "rolled_back" and cluster.get("stable_version"):
-            version = "%s back to %s" % (version, cluster["stable_version"])
-        lines.append('<div class="small">%s</div>' % _e(version))
-    if state == "promoted" and cluster.get("total_replicas"):
-        lines.append('<div class="small">%s pods</div>' % _e(cluster["total_replicas"]))
-    elif cluster and cluster.get("split"):
-        lines.append('<div class="small">%s</div>' % _e(_split_text(cluster)))
-    return '<td class="cell" style="background:%s">%s</td>' % (STATE_COLOURS.get(state, "#fff"), "".join(lines))
+    if versions:
+        lines.append('<div class="small versions">runs %s</div>' % _e(versions))
+    elif cluster and cluster.get("exists") is False:
+        lines.append('<div class="small versions">app not here</div>')
+    else:
+        lines.append('<div class="small versions">not read</div>')
+    if state == "rolled_back" and cluster.get("version"):
+        lines.append('<div class="small">%s rolled back</div>' % _e(cluster["version"]))
+    if cluster and cluster.get("last_verdict"):
+        lines.append('<div class="small">last gate: %s</div>' % _e(cluster["last_verdict"]))
+    running = ",".join(str(v) for v, _pods in running_versions(cluster))
+    return '<td class="cell" data-cluster="%s" data-state="%s" data-versions="%s" style="background:%s">%s</td>' % (
+        _e(cluster_name), _e(state), _e(running), STATE_COLOURS.get(state, "#fff"), "".join(lines))
+
+
+def _app_here(cluster):
+    """Whether the record knows the app runs (or ran in this run) in the cluster."""
+    return bool(cluster) and (cluster.get("exists") is True or bool(running_versions(cluster))
+                              or cluster.get("state") != "untouched")
 
 
 def fleet_grid(record):
@@ -100,9 +157,20 @@ def fleet_grid(record):
             if e.get("region") not in regions:
                 regions.append(e.get("region"))
         by_place = dict(((e.get("environment"), e.get("region")), e["cluster"]) for e in members)
+        if not any(_app_here(clusters.get(e["cluster"])) for e in members):
+            read = [e for e in members if (clusters.get(e["cluster"]) or {}).get("exists") is False]
+            out.append('<p class="collapsed set-collapsed">environment set %s (%d clusters in %s): %s</p>' % (
+                _e(set_name or "(none)"), len(members), _e(", ".join(str(env) for env in environments)),
+                "the app does not run in any of them" if len(read) == len(members) else "the app is not part of this run"))
+            continue
         out.append('<div><h3>environment set %s</h3><table class="grid"><tr><th></th>%s</tr>'
                    % (_e(set_name or "(none)"), "".join("<th>%s</th>" % _e(r or "-") for r in regions)))
         for env in environments:
+            names = [by_place[(env, region)] for region in regions if (env, region) in by_place]
+            if not any(_app_here(clusters.get(name)) for name in names):
+                out.append('<tr><th>%s</th><td class="collapsed" colspan="%d">%d clusters: the app is not here</td></tr>'
+                           % (_e(env or "-"), len(regions), len(names)))
+                continue
             row = ['<tr><th>%s</th>' % _e(env or "-")]
             for region in regions:
                 name = by_place.get((env, region))
@@ -110,9 +178,15 @@ def fleet_grid(record):
             out.append("".join(row) + "</tr>")
         out.append("</table></div>")
     out.append("</div>")
-    legend = "".join('<span><i style="background:%s"></i>%s</span>' % (STATE_COLOURS[s], _e(STATE_LABELS[s]))
-                     for s in STATE_LABELS)
-    return "".join(out) + '<p class="legend">%s</p>' % legend
+    meaning = {
+        "untouched": "not changed by this run (shows what runs there)", "verified": "already ran the version",
+        "in_progress": "canary running, step k of n", "promoted": "the version became the stable",
+        "frozen": "held at its split for a person", "failed": "a step or gate failed",
+        "rolled_back": "the stable serves again",
+    }
+    legend = "".join('<span><i style="background:%s"></i><b>%s</b> %s</span>' % (
+        STATE_COLOURS[s], _e(STATE_LABELS[s]), _e(meaning[s])) for s in STATE_LABELS)
+    return "".join(out) + '<p class="legend">cell colours: %s</p>' % legend
 
 
 def _verdict_html(step):
@@ -148,15 +222,16 @@ def measurement_points(record):
     for step in record.get("steps") or []:
         for m in step.get("measurements") or []:
             # Error rates and latencies are plotted; other values (pass ratios, restarts) stay in the table.
-            if m.get("metric") not in PLOTTED or (m.get("value") is None and m.get("baseline") is None):
+            metric = "pass_ratio" if m.get("requests") else m.get("metric")
+            if metric not in PLOTTED or (m.get("value") is None and m.get("baseline") is None):
                 continue
-            # The same check runs again at every step with the versions in its name: group by metric and versions.
-            key = (m.get("metric") or "other", step.get("cluster"))
+            # The same check runs again at every step with the version in its name: one chart per cluster and gate.
+            key = (step.get("cluster"), metric)
             groups.setdefault(key, []).append({
                 "t": charts.parse_time(m.get("timestamp")), "value": m.get("value"), "baseline": m.get("baseline"),
                 "threshold": m.get("threshold"), "phase": m.get("phase"), "version": m.get("version"),
                 "baseline_version": m.get("baseline_version"), "check": m.get("check"), "step": step.get("step"),
-                "comparison": m.get("comparison"),
+                "comparison": m.get("comparison"), "requests": m.get("requests"),
             })
     return groups
 
@@ -164,16 +239,21 @@ def measurement_points(record):
 def measurements_section(record):
     groups = measurement_points(record)
     if not groups:
-        return '<p class="empty">no gate measurement with a numeric value</p>'
+        return '<p class="empty">no gate measured anything yet</p>'
     out = ['<div class="charts">']
-    for (metric, cluster), points in sorted(groups.items()):
-        out.append(charts.measurement_chart("%s in %s" % (metric_name(metric), cluster), metric, points))
+    for (cluster, metric), points in sorted(groups.items()):
+        title = "%s in %s" % (metric_name(metric), cluster)
+        if metric == "pass_ratio" and points[-1].get("requests"):
+            title += ", last: %s" % requests_words(points[-1]["requests"])
+        out.append(charts.measurement_chart(title, metric, points))
     out.append("</div><h3>measurements</h3><table><tr><th>time (UTC)</th><th>cluster</th><th>check</th><th>step</th>"
                "<th>version</th><th>value</th><th>stable</th><th>threshold</th><th>phase</th></tr>")
     for step in record.get("steps") or []:
         for m in step.get("measurements") or []:
             metric = m.get("metric")
             threshold = ""
+            if m.get("requests"):
+                metric = "pass_ratio"
             if m.get("threshold") is not None:
                 threshold = "%s %s" % (m.get("comparison"), format_value(metric, m["threshold"]))
             phase_class = "fail" if m.get("phase") == "Failed" else ("pass" if m.get("phase") == "Successful" else "")
@@ -181,7 +261,8 @@ def measurements_section(record):
                        "<td class=num>%s</td><td class=num>%s</td><td class='%s'>%s</td></tr>" % (
                            _e((m.get("timestamp") or "")[11:19]), _e(step["cluster"]), _e(m.get("check")),
                            _e(step.get("step") or ""), _e(m.get("version")),
-                           _e(format_value(metric, m.get("value")) if m.get("value") is not None else m.get("raw_value")),
+                           _e(requests_words(m["requests"]) if m.get("requests") else
+                              format_value(metric, m.get("value")) if m.get("value") is not None else m.get("raw_value")),
                            _e(format_value(metric, m["baseline"]) if m.get("baseline") is not None else ""),
                            _e(threshold), phase_class, _e(m.get("phase"))))
     out.append("</table>")
@@ -203,8 +284,11 @@ def reasons_section(record):
     return "".join(out)
 
 
-def render(record):
-    """The board's HTML for a record (a dict shaped like docs/schemas/rollout-record.schema.json)."""
+def render(record, refresh=None):
+    """The board's HTML for a record (a dict shaped like docs/schemas/rollout-record.schema.json).
+
+    refresh: seconds after which the page reloads itself (the live board while the run goes on), or None.
+    """
     run = record.get("run") or {}
     outcome = run.get("outcome") or "in_progress"
     apps = ", ".join("%s %s" % (a.get("app"), a.get("version")) for a in record.get("apps") or []) or "no release"
@@ -216,10 +300,20 @@ def render(record):
                 _e(run.get("playbook") or "-"), _e(run.get("started_at") or "-"), _e(run.get("finished_at") or "not yet"),
                 _e(" (%.0fs)" % duration if isinstance(duration, (int, float)) else ""), _e(run.get("id")),
                 _e(run.get("summary") or "")))
-    body = [head, reasons_section(record),
+    live = ""
+    if refresh:
+        live = ('<p class="live">Live: the run is still going on; this page reloads every %ss '
+                '(last written %s UTC).</p>' % (_e(refresh), _e(_last_event(record))))
+    body = [head, live, reasons_section(record),
             "<h2>Fleet</h2>", fleet_grid(record),
             "<h2>Timeline</h2>", charts.timeline(record.get("steps") or []), steps_table(record),
             "<h2>Gate measurements</h2>", measurements_section(record)]
-    return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>%s</title>'
+    reload = '<meta http-equiv="refresh" content="%d">' % int(refresh) if refresh else ""
+    return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>%s</title>%s'
             '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
-            '<style>%s</style></head><body>%s</body></html>\n' % (_e(title), CSS, "".join(body)))
+            '<style>%s</style></head><body>%s</body></html>\n' % (_e(title), reload, CSS, "".join(body)))
+
+
+def _last_event(record):
+    steps = record.get("steps") or []
+    return ((steps[-1].get("ended_at") if steps else (record.get("run") or {}).get("started_at")) or "")[11:19]

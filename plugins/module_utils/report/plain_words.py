@@ -16,11 +16,14 @@ def format_value(metric, value):
         return "%.2f%%" % (value * 100.0)
     if metric == "latency":
         return "%.0f ms" % (value * 1000.0)
+    if metric == "pass_ratio":
+        return "%.0f%%" % (value * 100.0)
     return "%.4g" % value
 
 
 def metric_name(metric):
-    return {"error_rate": "error rate", "latency": "latency"}.get(metric, "measured value")
+    return {"error_rate": "error rate", "latency": "latency", "pass_ratio": "smoke requests passed"}.get(
+        metric, "measured value")
 
 
 def split_words(step):
@@ -45,7 +48,18 @@ def deciding_measurement(step):
     return failed[-1] if failed else None
 
 
+def requests_words(requests):
+    """e.g. "1 of 3 requests passed, failures: HTTP 500 x2" for a smoke (http) check."""
+    text = "%s of %s requests passed" % (requests.get("passed"), requests.get("total"))
+    failures = requests.get("failures") or {}
+    if failures:
+        text += ", failures: " + ", ".join("%s x%s" % (what, n) for what, n in sorted(failures.items()))
+    return text
+
+
 def measurement_words(measurement):
+    if measurement.get("requests"):
+        return requests_words(measurement["requests"])
     metric = measurement.get("metric")
     text = "%s %s" % (metric_name(metric), format_value(metric, measurement.get("value")))
     if measurement.get("threshold") is not None:
@@ -59,6 +73,8 @@ def measurement_words(measurement):
 
 def short_measurement(measurement):
     """e.g. "error rate 0.40% <= 1.20%" for the progress line."""
+    if measurement.get("requests"):
+        return "smoke " + requests_words(measurement["requests"])
     metric = measurement.get("metric")
     text = "%s %s" % (metric_name(metric), format_value(metric, measurement.get("value")))
     if measurement.get("threshold") is not None:
@@ -68,6 +84,16 @@ def short_measurement(measurement):
 
 def failed_gate(step):
     measurement = deciding_measurement(step)
+    if measurement is not None and measurement.get("requests"):
+        requests = measurement["requests"]
+        failures = requests.get("failures") or {}
+        got = ", ".join(what if len(failures) == 1 else "%s x%s" % (what, n) for what, n in sorted(failures.items()))
+        return "%s of %s smoke requests to version %s got %s (the gate %s, check %s)" % (
+            sum(failures.values()) or requests.get("total", 0) - requests.get("passed", 0), requests.get("total"),
+            step.get("version"), got or "a wrong answer", _where(step), measurement.get("check"))
+    if step.get("blame") == "evidence":
+        return "the gate %s could not judge version %s: %s" % (
+            _where(step), step.get("version"), step.get("reason") or step.get("message") or "no reason given")
     if measurement is not None:
         return "the gate %s failed: version %s had %s (check %s)" % (
             _where(step), step.get("version"), measurement_words(measurement), measurement.get("check"))

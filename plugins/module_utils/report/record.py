@@ -80,6 +80,37 @@ def metric_kind(check_args, measurement):
     return "other"
 
 
+def smoke_requests(check_args, measurement):
+    """An http (smoke) check's measurement as people count it: {passed, total, failures: {"HTTP 500": 2}}."""
+    if measurement.get("provider") != "http":
+        return None
+    series = [s for s in measurement.get("series") or [] if isinstance(s, dict)]
+    if not series:
+        return None
+    options = dict(check_args or {})
+    options.update((check_args or {}).get("http") or {})
+    allowed = [str(code) for code in options.get("status_codes") or [200]]
+    failures = {}
+    for entry in series:
+        status = str((entry.get("labels") or {}).get("status") or "none")
+        if status not in allowed:
+            what = "no answer" if status == "none" else "HTTP %s" % status
+            failures[what] = failures.get(what, 0) + 1
+    total = len(series)
+    ratio = _finite(measurement.get("value"))
+    passed = int(round(ratio * total)) if ratio is not None else total - sum(failures.values())
+    return {"passed": passed, "total": total, "failures": failures}
+
+
+def _split_of_summary(text):
+    """release_info's summary split "3/1" (stable/canary replicas) as a dict, or None."""
+    try:
+        stable, canary = str(text).split("/")
+        return {"stable": int(stable), "canary": int(canary)}
+    except (TypeError, ValueError):
+        return None
+
+
 class RolloutRecorder(object):
     """Builds one run's record from module results, and says what happened for notifications."""
 
@@ -129,8 +160,35 @@ class RolloutRecorder(object):
                 "last_verdict": None, "rollback_reason": None, "rejected_versions": {},
                 "set": location.get("set"), "environment": location.get("environment"),
                 "region": location.get("region"),
+                "canary_version": None, "exists": None, "steps_total": None, "age_seconds": None,
             }
         return clusters[name]
+
+    def fleet_read(self, summaries, locations=None, app=None, namespace=None):
+        """release_info's per-cluster summaries ({cluster: summary}, read with clusters:): what runs where
+        before (or between) this run's steps. Clusters this run already moved keep what their steps said."""
+        for name, summary in (summaries or {}).items():
+            if not isinstance(summary, dict) or not summary.get("ok"):
+                continue
+            state = self._cluster(name, (locations or {}).get(name))
+            state["exists"] = bool(summary.get("exists"))
+            state["age_seconds"] = summary.get("age_seconds") if isinstance(summary.get("age_seconds"), int) else None
+            if state["state"] not in ("untouched", "verified"):
+                continue
+            state["app"] = state["app"] or app
+            state["namespace"] = state["namespace"] or namespace
+            state["stable_version"] = summary.get("version")
+            state["canary_version"] = summary.get("canary")
+            state["version"] = summary.get("canary") or summary.get("version")
+            state["phase"] = summary.get("phase")
+            state["step"] = summary.get("step") if isinstance(summary.get("step"), int) else state["step"]
+            state["split"] = _split_of_summary(summary.get("split"))
+            if state["split"] is None and summary.get("version"):
+                ready = _split_of_summary(summary.get("ready"))
+                if ready:
+                    state["split"] = {"stable": ready["canary"], "canary": 0}
+                    state["total_replicas"] = ready["canary"]
+            state["canary_weight"] = _weight(state["split"])
 
     def task_result(self, cluster, module, task, args, result, failed, started, ended, location=None):
         """Record one result of a collection module; returns the events it means (see EVENTS below).
@@ -169,6 +227,7 @@ class RolloutRecorder(object):
             "verdict": None,
             "reason": None,
             "message": result.get("msg") if failed else None,
+            "blame": None,
             "checks": [],
             "measurements": [],
         }
@@ -205,6 +264,11 @@ class RolloutRecorder(object):
             step["split_after"] = {"stable": state["total_replicas"], "canary": replicas}
             state["split"] = step["split_after"]
         state["phase"] = result.get("phase") or state["phase"]
+        state["canary_version"] = step["version"]
+        state["exists"] = True
+        targets = result.get("targets")
+        if isinstance(targets, list) and targets and not result.get("completed_canary_replicas"):
+            state["steps_total"] = len(targets)
         if failed:
             state["state"] = "failed"
             self._decide(step, "stop", plain_words.failed_step(step))
@@ -233,6 +297,7 @@ class RolloutRecorder(object):
         step["split_after"] = dict(state["split"]) if state["split"] else None
         step["verdict"] = result.get("verdict") or ("fail" if failed else None)
         step["reason"] = result.get("reason")
+        step["blame"] = result.get("blame") if result.get("blame") in ("version", "evidence", "lock") else None
         checks_args = dict((c.get("name"), c) for c in (args.get("checks") or []) if isinstance(c, dict))
         for check in result.get("checks") or []:
             step["checks"].append({
@@ -243,6 +308,11 @@ class RolloutRecorder(object):
             check_args = checks_args.get(measurement.get("check"), {})
             baseline = _finite(measurement.get("baseline"))
             comparison, number = check_threshold(check_args, baseline)
+            requests = smoke_requests(check_args, measurement)
+            if requests is not None and number is None:
+                # The http provider's own condition: result >= required_pass_ratio (default 1.0).
+                options = dict(check_args, **(check_args.get("http") or {}))
+                comparison, number = ">=", _finite(options.get("required_pass_ratio")) or 1.0
             step["measurements"].append({
                 "check": measurement.get("check"),
                 "provider": measurement.get("provider"),
@@ -260,6 +330,7 @@ class RolloutRecorder(object):
                 "baseline_version": step["stable_version"],
                 "dry_run": bool(measurement.get("dry_run")),
                 "message": measurement.get("message"),
+                "requests": requests,
             })
         if step["verdict"]:
             state["last_verdict"] = step["verdict"]
@@ -278,6 +349,7 @@ class RolloutRecorder(object):
         state["stable_version"] = result.get("previous_version") or state["stable_version"]
         state["phase"] = result.get("phase") or "Completed"
         state["state"] = "promoted"
+        state["canary_version"] = None
         if state["total_replicas"]:
             state["split"] = {"stable": 0, "canary": state["total_replicas"]}
             state["canary_weight"] = 100
@@ -295,6 +367,7 @@ class RolloutRecorder(object):
         state["version"] = step["version"]
         state["stable_version"] = result.get("stable_version") or state["stable_version"]
         state["state"] = "rolled_back"
+        state["canary_version"] = None
         state["phase"] = "RolledBack"
         if state["total_replicas"] or result.get("total_replicas"):
             state["total_replicas"] = result.get("total_replicas") or state["total_replicas"]

@@ -70,7 +70,7 @@ class FakePlaybook(object):
 def drive():
     """drive(callback, samples, host) plays module results (rollout_samples tuples) through the callback hooks."""
 
-    def run(callback, samples, host=None, stats=None):
+    def run(callback, samples, host=None, stats=None, finish=True):
         host = host or FakeHost("shop-dev-us-east1", fleet_set="shop", fleet_environment="dev", fleet_region="us-east1")
         callback.v2_playbook_on_start(FakePlaybook())
         for module, args, result, failed in samples:
@@ -81,7 +81,8 @@ def drive():
                 callback.v2_runner_on_failed(FakeResult(host, task, result))
             else:
                 callback.v2_runner_on_ok(FakeResult(host, task, result))
-        callback.v2_playbook_on_stats(FakeStats(stats or {host.get_name(): {"failures": 0, "unreachable": 0}}))
+        if finish:
+            callback.v2_playbook_on_stats(FakeStats(stats or {host.get_name(): {"failures": 0, "unreachable": 0}}))
 
     return run
 

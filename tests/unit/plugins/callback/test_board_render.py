@@ -24,8 +24,11 @@ def test_grid_keeps_fleet_order_and_colours_states():
     # Environments in promotion order as rows, regions in wave order as columns (not sorted).
     assert html.index(">dev<") < html.index(">staging<") < html.index(">prod<")
     assert html.index(">us-east1<") < html.index(">asia-east1<")
-    assert html.count('class="cell" style="background:%s"' % board.STATE_COLOURS["untouched"]) == 5
+    # The other dev cluster was not read: shown, not guessed; staging and prod, where nothing is known, one line each.
+    assert html.count('data-state="untouched"') == 1 and "not read" in html
+    assert html.count("2 clusters: the app is not here") == 2
     assert 'style="background:%s"><div class="state">rolled back' % board.STATE_COLOURS["rolled_back"] in html
+    assert 'data-cluster="svc-dev-us-east1" data-state="rolled_back" data-versions="2"' in html
     assert "Rolled back in svc-dev-us-east1:</b> Version 3 of web was rolled back" in html
 
 
@@ -45,7 +48,7 @@ def test_names_are_escaped_and_nothing_is_loaded_from_anywhere():
 
 def test_an_empty_record_renders_a_page_that_says_so():
     html = board.render(RolloutRecorder(playbook="status.yml", started=0.0).record)
-    assert "no step recorded" in html and "no gate measurement" in html and "in progress" in html
+    assert "no step recorded" in html and "no gate measured anything yet" in html and "in progress" in html
 
 
 def test_script_rejects_what_is_not_a_record(tmp_path):

@@ -67,7 +67,21 @@ def test_rollout_record_writes_the_record_and_the_board(callback_loader, display
     assert record["fleet"] == [{"cluster": "shop-dev-us-east1", "set": "shop", "environment": "dev", "region": "us-east1"}]
     html = path.with_suffix(".html").read_text()
     assert "Rolled back in shop-dev-us-east1:" in html
-    assert display.lines == ["rollout record: %s" % path, "rollout board: %s" % path.with_suffix(".html")]
+    board = path.with_suffix(".html")
+    # Live: written (and announced) at the first step, reloading itself until the end, then final.
+    assert display.lines == ["rollout board (live, reloads every 5s while the run goes on): %s" % board,
+                             "rollout record: %s" % path,
+                             "rollout board: %s (open it: xdg-open %s)" % (board, board)], display.lines
+    assert 'http-equiv="refresh"' not in html and "{{" not in html
+
+
+def test_the_board_is_live_while_the_run_goes_on(callback_loader, display, drive, tmp_path):
+    path = tmp_path / "run.json"
+    callback = load(callback_loader, "rollout_record", display, path=str(path), board_refresh=3)
+    drive(callback, BAD_RELEASE[:2], finish=False)
+    html = path.with_suffix(".html").read_text()
+    assert '<meta http-equiv="refresh" content="3">' in html and "in progress: step 1" in html
+    assert 'data-versions="2,3"' in html  # the stable and the canary both run
 
 
 def test_rollout_record_default_path_and_no_record_without_release_steps(
@@ -77,8 +91,10 @@ def test_rollout_record_default_path_and_no_record_without_release_steps(
     drive(load(callback_loader, "rollout_record", display), status_only)
     assert not (tmp_path / "rollout-records").exists() and display.lines == []
     drive(load(callback_loader, "rollout_record", display, directory=str(tmp_path / "out")), GOOD_RELEASE)
-    written = list((tmp_path / "out").iterdir())
-    assert len(written) == 1 and written[0].name.endswith(".json") and "-release-" in written[0].name
+    written = sorted((tmp_path / "out").iterdir())
+    assert [w.suffix for w in written] == [".html", ".json"] and "-release-" in written[1].name
+    drive(load(callback_loader, "rollout_record", display, directory=str(tmp_path / "quiet"), board=False), GOOD_RELEASE)
+    assert [w.suffix for w in (tmp_path / "quiet").iterdir()] == [".json"]
 
 
 def test_rollout_record_warns_when_it_cannot_write(callback_loader, display, drive, tmp_path):
