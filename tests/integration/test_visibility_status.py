@@ -65,17 +65,18 @@ def test_status_table_over_the_fleet(shop):
                           env=env, cwd=str(workdir), capture_output=True, text=True, timeout=240, check=False)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     table = table_path.read_text().splitlines()
-    assert table[0].split() == ["SET", "ENVIRONMENT", "REGION", "CLUSTER", "VERSIONS", "(ready/desired)", "PHASE",
-                                "LAST", "VERDICT", "LOCK", "REJECTED"]
+    assert table[0].split() == ["SET", "ENVIRONMENT", "REGION", "CLUSTER", "NAMESPACE", "VERSION", "SPLIT", "STATE", "AGE",
+                                "VERSIONS", "(ready/desired)", "LAST", "VERDICT", "LOCK", "REJECTED"]
     # Sorted by environment order, then region order (not alphabetically): dev before prod, us-east1 first.
     assert [line.split()[3] for line in table[1:]] == ["shop-dev-us-east1", "shop-dev-europe-west1",
                                                        "shop-prod-us-east1", "shop-prod-europe-west1"]
     rows = {r["cluster"]: r for r in json.loads(rows_path.read_text())}
     assert "shop-dev-config" not in rows
     mid = table[1]
-    assert "1 stable 1/1, 2 canary 1/1" in mid and "Steady step 1" in mid and "ci-job-42" in mid, mid
+    assert "1 stable 1/1, 2 canary 1/1" in mid and "release of 2 in progress, step 1" in mid and "ci-job-42" in mid, mid
+    assert " 1 -> 2 " in mid and " 1/1 " in mid, mid
     assert "step 0: pass (smoke)" in mid
-    assert table[2].split()[4] == "ERROR:" and rows["shop-dev-europe-west1"]["error"]
+    assert "ERROR:" in table[2] and rows["shop-dev-europe-west1"]["error"]
     rejected = table[3]
     assert "1 stable 2/2" in rejected and rejected.rstrip().endswith("3"), rejected
     assert rows["shop-prod-us-east1"]["rejected"] == ["3"]
