@@ -1,10 +1,8 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 DOCUMENTATION = r"""
 ---
@@ -12,7 +10,7 @@ name: run_id
 short_description: The identity of this ansible-playbook run, for the release lock
 version_added: "0.1.0"
 author:
-  - progressive.delivery maintainers (@progressive-delivery)
+  - progressive.delivery contributors (@progressive-delivery)
 description:
   - Returns one id per C(ansible-playbook) run, the same in every task and play of that run and different in
     any other run, even one started at the same second by the same user on the same controller.

@@ -1,18 +1,16 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: release_freeze
 short_description: Freeze a canary release at its current split until a person decides, or lift the freeze
 version_added: "0.1.0"
 author:
-  - progressive.delivery maintainers (@progressive-delivery)
+  - progressive.delivery contributors (@progressive-delivery)
 description:
   - O(state=frozen) marks the release in progress as frozen, with the reason, who froze it, when and the split it
     was frozen at. From then on every module that moves pods - M(progressive.delivery.canary),

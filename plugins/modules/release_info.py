@@ -1,11 +1,9 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: release_info
@@ -58,6 +56,13 @@ options:
     description: With O(clusters), fail naming every cluster that could not be read (unreachable, refused).
     type: bool
     default: true
+  find_namespaces:
+    description:
+      - Only find where the app runs - the namespaces holding Deployments labelled O(app_label)=O(app), from one
+        label query over all namespaces the credentials can list - and return them as RV(namespaces); O(namespace)
+        is then not used (give any value, for example V(default)). Nothing about a release is read.
+    type: bool
+    default: false
 notes:
   - Never changes anything; works the same in check mode.
 seealso:
@@ -71,6 +76,13 @@ EXAMPLES = r"""
     namespace: shop
     app: web
   register: web_release
+
+- name: Where does web run?
+  progressive.delivery.release_info:
+    namespace: default
+    app: web
+    find_namespaces: true
+  register: web_namespaces
 
 - name: Stop when a release of web is already running
   ansible.builtin.assert:
@@ -114,6 +126,12 @@ promotion:
     reason:
       description: One line saying why it passed or which clusters keep it from passing.
       type: str
+namespaces:
+  description: With O(find_namespaces), the namespaces holding the app's Deployments, sorted (empty when none).
+  returned: with O(find_namespaces)
+  type: list
+  elements: str
+  sample: [shop]
 first_pending:
   description: With O(environments), the position (from 0) of the first environment not verified everywhere.
   returned: with O(environments)
@@ -194,6 +212,7 @@ problems:
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.args import AUTH_ARG_SPEC
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import K8sApiError
 from ansible_collections.progressive.delivery.plugins.module_utils.release import fleet_state, info, names, preflight
 from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import ReleaseError
 from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import argument_spec, run
@@ -238,6 +257,20 @@ def describe_many(module):
     module.exit_json(**result)
 
 
+def find_namespaces(module):
+    p = module.params
+    try:
+        names.check_label_value("app", p["app"])
+        names.check_label_key("app_label", p["app_label"])
+        body = module.client.list("apps/v1", "Deployment", None, label_selector="%s=%s" % (p["app_label"], p["app"]))
+    except ReleaseError as err:
+        module.fail_json(msg=err.message, field=err.field)
+    except K8sApiError as err:
+        module.fail_from_error(err, blame="evidence")
+    found = sorted(set(d["metadata"].get("namespace") for d in body.get("items") or [] if d.get("metadata")))
+    module.exit_json(changed=False, app=p["app"], namespaces=found)
+
+
 def main():
     module = K8sModule(
         argument_spec=argument_spec(
@@ -248,9 +281,12 @@ def main():
             require={"type": "str", "choices": ["all", "any"], "default": "all"},
             soak_seconds={"type": "int", "default": 0},
             fail_on_unreadable={"type": "bool", "default": True},
+            find_namespaces={"type": "bool", "default": False},
         ),
         supports_check_mode=True,
     )
+    if module.params["find_namespaces"]:
+        find_namespaces(module)
     if module.params["clusters"] is not None:
         describe_many(module)
     run(module, lambda ctx: describe_one(ctx, module.params["version"]), wait=False)

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A parsed fleet plus per-cluster connection data -> inventory groups and hosts.
 
 Every cluster is a host (connection local: the modules talk to the cluster's API from the
@@ -17,9 +17,7 @@ as variables (``fleet_environment_groups`` on the set group, ``fleet_previous_en
 on every cluster) so playbooks take promotion order from the inventory, never from names.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import collections
 import os

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The fleet: environment sets -> environments -> regional clusters, read from a fleet file.
 
 The shape is the one the fleet simulator reads (docs/fleetsim.md), so one file describes both the
@@ -19,9 +19,7 @@ MultiClusterService/MultiClusterIngress of that environment live). Order is kept
 environments and regions come out in the order of the file.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import collections
 import re

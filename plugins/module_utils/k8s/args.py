@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Argument specs shared by every module of the collection.
 
 The auth options mirror kubernetes.core's ``k8s_auth_options`` doc fragment (same names, aliases and
@@ -9,9 +9,7 @@ The environment fallback is applied by ``client.resolve_auth`` so that the prece
 *module argument > environment > kubeconfig* holds for modules and for direct Python callers alike.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 # Option name -> environment variable read when the option is not set (kubernetes.core's names).
 AUTH_ENV_VARS = {

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A small Kubernetes REST client that speaks plain dicts.
 
 Connection settings come from the kubeconfig (file or dict, contexts): tokens, token files, client
@@ -13,9 +13,7 @@ rollout touches.
 Auth precedence: module argument > ``K8S_AUTH_*`` environment variable > kubeconfig.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import functools
 import importlib.util

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Connection settings from a kubeconfig, for the common cases, without importing ``kubernetes``.
 
 Importing the ``kubernetes`` package costs every module process ~0.13 s and ~18 MB (it loads every
@@ -10,9 +10,7 @@ else (exec or auth-provider plugins, several files in KUBECONFIG, in-cluster ser
 to the ``kubernetes`` loader (``Unsupported``), so behaviour never depends on which path was taken.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import atexit
 import base64

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one retry policy of the collection: which requests are sent again, how often, after how long.
 
 K8sClient owns it; no caller wraps a call in retries of its own.
@@ -17,9 +17,7 @@ K8sClient owns it; no caller wraps a call in retries of its own.
 - Exponential backoff, capped, at least what the server asked for (Retry-After / retryAfterSeconds).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import copy
 import time

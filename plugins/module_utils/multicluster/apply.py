@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Present / absent for one object the module owns: idempotent, check mode, diff.
 
 The module owns the object's ``spec`` (replaced as a whole) and the annotations it lists (merged
@@ -8,9 +8,7 @@ into the existing ones; others are left alone). Status and everything the server
 sets are never compared, so a re-run with the same options changes nothing.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import copy
 

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Cluster links of a MultiClusterService (``<region or zone>/<cluster name>``) and the fleet
 membership they are checked against.
 
@@ -10,9 +10,7 @@ playbook passes it as ``known_clusters``. A config cluster may also publish it i
 fleetsim config clusters do - and then the modules read it there.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import re
 

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Builders of the objects the multi-cluster modules manage, from module options.
 
 Each builder validates its options first (InvalidInput naming the option) and returns the object
@@ -8,9 +8,7 @@ in the exact shape the API server stores, so comparing it with what is there tel
 change is needed (idempotence) and shows a meaningful diff.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import re
 

@@ -1,11 +1,9 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Checks that a MultiClusterIngress only names MultiClusterServices and ports that exist."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 from ansible_collections.progressive.delivery.plugins.module_utils.multicluster.errors import InvalidInput
 from ansible_collections.progressive.delivery.plugins.module_utils.multicluster.objects import (

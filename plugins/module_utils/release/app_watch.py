@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Deployments of an app's namespace as last seen, kept current by one watch while a step waits.
 
 A step reads the app with one LIST. The watch resumes from that LIST's resourceVersion, so the step's
@@ -14,9 +14,7 @@ undecided the pods are read once for a fatal reason (scaling.check_pods) before 
 where it stopped. When watching is refused or keeps breaking, the waits poll with GET.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import math
 import time

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Build the canary Deployment and the canary-only Service from the stable Deployment.
 
 The canary is the stable's pod template with the new image(s), the new version label and the
@@ -8,9 +8,7 @@ caller's overrides, so everything else the stable runs with (probes, resources, 
 service account) carries over unchanged.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import copy
 import hashlib

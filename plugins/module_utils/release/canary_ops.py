@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """canary: ensure the canary Deployment and its Service exist for a new version (or remove them).
 
 Every refusal is decided from what is read before the first write: no stable, several stables, a
@@ -8,9 +8,7 @@ Service that would skip the canary, a missing version label, a rejected version,
 another version in progress, the lock held by another run.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import K8sAlreadyExistsError
 from ansible_collections.progressive.delivery.plugins.module_utils.release import (

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Find an app's Deployments by labels and tell the stable, the canary and retired ones apart.
 
 An app is the set of Deployments whose pod template carries <app_label>=<app>. The canary is marked
@@ -9,9 +9,7 @@ marked retired; a finished version being rolled back (phase RollingBack) is leav
 Deployment of the app is a stable candidate.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 from ansible_collections.progressive.delivery.plugins.module_utils.release import state as st
 from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import ReleaseError

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """release_finish: the canary takes over as the app's stable.
 
 Order: record Finishing, canary to N and Ready, then remove the old stable (or keep it at 0 replicas
@@ -8,9 +8,7 @@ as a fast-rollback window) and the canary Service, then mark the canary Complete
 Nothing is removed before N canary pods are Ready, so capacity never drops.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 from ansible_collections.progressive.delivery.plugins.module_utils.release import canary_ops, names, snapshot
 from ansible_collections.progressive.delivery.plugins.module_utils.release import state as st

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Where a release stands in many clusters at once, and what that means for promotion.
 
 One process reads every cluster (a thread each, like preflight.py) and sums each up in the release's
@@ -9,9 +9,7 @@ in progress), healthy (every pod of the stable Ready), rejected, frozen, locked,
 has served. The promotion gate and the rollout plan decide from these sums; the roles only branch.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import datetime
 from concurrent.futures import ThreadPoolExecutor

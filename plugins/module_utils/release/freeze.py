@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """release_freeze: hold a release at its current split until a person decides.
 
 A freeze is for versions whose changes cannot be undone by a rollback (a migration), and for a release
@@ -10,9 +10,7 @@ refuses a frozen release; release_rollback stays allowed, it is the operator's w
 and the thawing run let go of the lock, so the person who decides is not held up by it.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 from ansible_collections.progressive.delivery.plugins.module_utils.release import names, snapshot
 from ansible_collections.progressive.delivery.plugins.module_utils.release import state as st

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The release lock: stops two runs from moving the same app at once.
 
 An annotation on the app's release record {owner, run, acquired_at, expires_at}. The run that creates
@@ -17,9 +17,7 @@ the canary takes it, every later step renews it, finish and rollback release it.
 - A caller that names no run (a module called by hand) is any run of its owner, as before runs existed.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import copy
 import datetime

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Whether the credentials may do everything a release does, asked before its first write.
 
 A release that stops half-way for want of a permission leaves a split that someone must finish by
@@ -9,9 +9,7 @@ a SelfSubjectAccessReview for each permission the rules review does not show (it
 incomplete, e.g. with webhook authorizers, and the access review is authoritative).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 from collections import namedtuple
 

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Order of operations for one step so serving capacity never drops below N - max_unavailable.
 
 Default ("up_first"): grow the side that gains pods and wait until they are Ready, then shrink the
@@ -9,9 +9,7 @@ stable pod away, then add one canary pod); it drops capacity on purpose and is o
 max_unavailable >= 1, moving at most max_unavailable pods per chunk.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 from collections import namedtuple
 

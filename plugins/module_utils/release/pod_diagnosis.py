@@ -1,15 +1,13 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read why pods are not Ready, in the kubelet's own words (containerStatuses, conditions).
 
 A crash-looping or unpullable canary never becomes Ready; waiting for the full timeout and then
 saying "timed out" hides the reason. These functions find the reason as soon as the kubelet reports it.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 # Waiting reasons that will not heal by waiting (the kubelet keeps backing off).
 FATAL_WAITING_REASONS = ("CrashLoopBackOff", "ErrImagePull", "ImagePullBackOff", "InvalidImageName",

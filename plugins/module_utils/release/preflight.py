@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The canary's dry run in many clusters at once, from one process.
 
 One Ansible task per cluster costs a module process each (a fleet of 200 clusters with forks 20
@@ -8,9 +8,7 @@ waits ten rounds of them per task); here every cluster gets its own client and t
 thread pool, so the whole fleet is checked in about the time of its slowest API server.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 

@@ -1,15 +1,13 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The reject list: versions of an app that were rolled back and must not be released again.
 
 Stored in the app's release record ConfigMap under data['rejected-versions'] as JSON
 {version: {"reason", "rejected_at", "by"}}; a canary for a listed version is refused unless forced.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import copy
 import json

@@ -1,15 +1,13 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The app's release record: one ConfigMap per app holding the reject list and the lock.
 
 It outlives every Deployment of the app (the stable is deleted at finish, the canary at rollback),
 which is why the lock and the reject list live here and not on a Deployment.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import copy
 

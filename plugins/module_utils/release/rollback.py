@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """release_rollback: the fast path back to the previous version, in one move and without gates.
 
 Order: record RollingBack, the version to restore back to N and Ready (whatever step the release
@@ -14,9 +14,7 @@ whose old stable was kept at 0 replicas by release_finish(keep_stable) - the fas
 explicitly, so a rollback never undoes a finished release by accident.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 from ansible_collections.progressive.delivery.plugins.module_utils.release import canary_ops, names, reject_list
 from ansible_collections.progressive.delivery.plugins.module_utils.release import snapshot

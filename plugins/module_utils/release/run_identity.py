@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Which run holds a lock, and whether that run is provably gone.
 
 A run id names one ansible-playbook run (the progressive.delivery.run_id lookup makes it): an AWX/Tower
@@ -9,9 +9,7 @@ process' start time in clock ticks since boot, so a reused pid is not taken for 
 process run on this very host can be proven gone; any other run is alive until its lock expires.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import os
 import re

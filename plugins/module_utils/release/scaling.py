@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Scale a Deployment and wait for it, failing fast with the pods' own reason.
 
 Readiness uses the shared Waiter with kubectl's rollout-status predicate. A crash-looping or
@@ -8,9 +8,7 @@ unpullable pod does not change the Deployment, so the wait runs in short slices 
 pods' containerStatuses between them: the kubelet's reason ends the wait as soon as it appears.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import time
 

@@ -1,15 +1,13 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The step schedule of a release: the canary pods to reach, one target per step.
 
 Explicit targets make every step idempotent: a re-run after an interruption gets the targets from the
 last completed one on (that one included, so the step it stopped at is verified again, never moved twice).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 from ansible_collections.progressive.delivery.plugins.module_utils.release import split
 from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import InvalidArgument

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Split arithmetic: how N pods are shared between the stable and the canary version.
 
 A target is always a canary replica count k with the stable at N - k, where N is the app's size
@@ -8,9 +8,7 @@ recorded when the canary was created. The canary starts on top of a full stable 
 so the first step only takes pods away from the stable.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import math
 from collections import namedtuple

@@ -1,15 +1,13 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, progressive.delivery maintainers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, progressive.delivery contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """scale_step: move the split of a release to a target, resumably and never below capacity.
 
 The target is written on the canary before anything moves, and the current split is read from the
 cluster, so a run interrupted mid-step and run again finishes that same step instead of taking another.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 from ansible_collections.progressive.delivery.plugins.module_utils.release import plan as planning
 from ansible_collections.progressive.delivery.plugins.module_utils.release import snapshot, split

@@ -32,3 +32,16 @@ def test_bad_app_and_namespace_values_name_the_field(capsys, monkeypatch):
     assert out["failed"] and out["field"] == "app" and out["msg"].startswith("app:")
     out = run_module(release_info, {"namespace": "Default_NS", "app": "web"}, FakeCluster(), capsys, monkeypatch)
     assert out["failed"] and out["field"] == "namespace"
+
+
+def test_find_namespaces_lists_where_the_app_runs(capsys, monkeypatch):
+    cluster = FakeCluster()
+    cluster.add(stable_deployment(namespace="shop"))
+    cluster.add(stable_deployment(namespace="batch"))
+    cluster.add(stable_deployment(name="api", app="api", namespace="tools"))
+    out = run_module(release_info, {"namespace": "default", "app": "web", "find_namespaces": True}, cluster, capsys,
+                     monkeypatch)
+    assert out["namespaces"] == ["batch", "shop"]
+    none = run_module(release_info, {"namespace": "default", "app": "nope", "find_namespaces": True}, cluster, capsys,
+                      monkeypatch)
+    assert none["namespaces"] == []
