@@ -9,13 +9,15 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 .PHONY: help system venv test lint sanity unit fleetsim integration molecule build docs ee demo bench reliability clean
 
 help:
-	@echo "make demo         progressive rollout demo on simulated clusters (arrives with the fleet progression work)"
+	@echo "make demo         web 2 rolled out on a simulated fleet (dev -> staging -> prod), a bad web 3 caught in dev and"
+	@echo "                  rolled back (~3 min); prints one line per event, a table per environment, the board and record"
 	@echo "make test         everything: ansible-lint, ansible-test sanity, unit, fleetsim, integration, molecule"
 	@echo "make lint|sanity|unit|fleetsim|integration|molecule   one step of make test"
 	@echo "make build        collection tarball in build/    make ee   execution-environment build context in build/ee/context/"
 	@echo "make docs         docs site (antsibull-docs + guides) in build/docs/html"
 	@echo "make reliability  every reliability scenario (tens of minutes)"
 	@echo "make venv         (re)create .venv                make clean   remove .venv and test output"
+	@echo "make system       apt-install missing system packages (kubectl, prometheus, shellcheck, chromium, ...)"
 	@echo "make bench        benchmarks: rollout overhead, baseline, rollback, API cost, 200-cluster scale"
 
 system:

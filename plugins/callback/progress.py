@@ -50,8 +50,12 @@ class CallbackModule(RolloutEvents, CallbackBase):
 
     def on_play(self, name, places):
         """A header naming where the play runs (its name cannot: the plan decides the environments at run time)."""
-        if places:
-            where = ", ".join("set %s, environment %s" % (set_name, env or "-") for set_name, env in places)
+        sets = {}
+        for set_name, environment in places:
+            sets.setdefault(set_name, []).append(environment or "-")
+        if sets:
+            where = "; ".join("set %s, environment%s %s" % (set_name, "s" if len(envs) > 1 else "", ", ".join(envs))
+                              for set_name, envs in sets.items())
             self._display.display("PROGRESS ---- %s: %s" % (where, name))
 
     def on_step(self, step, events):

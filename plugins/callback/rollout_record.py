@@ -22,7 +22,9 @@ description:
   - The HTML board next to the record (same name, C(.html)) is live - rewritten after every event (what
     M(progressive.delivery.release_info) read in many clusters at the start, every step, every gate) and
     reloading itself every O(board_refresh) seconds until the run ends - so it can stay open in a browser for
-    the whole rollout. Its path is printed when it is first written and at the end of the run.
+    the whole rollout. Its path is printed when it is first written (for the collection's C(rollout.yml),
+    C(release.yml) and C(rollback.yml) at their first fleet read, before anything moves; for other playbooks
+    at their first release step) and at the end of the run.
   - Enable it with C(callbacks_enabled = progressive.delivery.rollout_record) (or
     E(ANSIBLE_CALLBACKS_ENABLED)); it prints nothing but the paths it wrote.
 requirements:
@@ -79,6 +81,9 @@ from ansible.plugins.callback import CallbackBase
 
 from ansible_collections.progressive.delivery.plugins.module_utils.report import board
 from ansible_collections.progressive.delivery.plugins.plugin_utils.rollout_events import RolloutEvents
+
+
+ROLLOUT_PLAYBOOKS = ("rollout.yml", "release.yml", "rollback.yml")
 
 
 def write_atomically(path, text):
@@ -151,7 +156,10 @@ class CallbackModule(RolloutEvents, CallbackBase):
                                   % (refresh, self.board_path) if refresh else "rollout board: %s" % self.board_path)
 
     def on_fleet_read(self, record):
-        self._board(record, live=True)
+        # The collection's rollout playbooks read the fleet before they move anything: the board opens at the
+        # start. Other playbooks (rollout_status.yml reads the same way) get a board once they release something.
+        if (record["run"]["playbook"] or "") in ROLLOUT_PLAYBOOKS:
+            self._board(record, live=True)
 
     def on_step(self, step, events):
         if self.recorder.released():

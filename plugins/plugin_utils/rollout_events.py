@@ -127,7 +127,7 @@ class RolloutEvents(object):
                 if place[0] and place not in places:
                     places.append(place)
         except Exception:  # pylint: disable=broad-except
-            places = []
+            places = []  # a pattern that matches nothing yet, an inventory without fleet variables
         self.on_play(play.get_name(), places)
         fleet = []
         for host in hosts:
