@@ -532,53 +532,13 @@ from ansible_collections.progressive.delivery.plugins.module_utils.gates.measure
     VERDICT_INCONCLUSIVE,
     CheckConfigError,
 )
+from ansible_collections.progressive.delivery.plugins.module_utils.gates.providers import registry
 from ansible_collections.progressive.delivery.plugins.module_utils.gates.providers.base import GateContext
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
 
-CHECK_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    provider=dict(type="str", required=True, choices=["prometheus", "http", "kubernetes", "jmespath"]),
-    success_condition=dict(type="str"),
-    failure_condition=dict(type="str"),
-    per_series=dict(type="bool", default=False),
-    vars=dict(type="dict"),
-    interval=dict(type="str"),
-    count=dict(type="int", default=1),
-    initial_delay=dict(type="str", default="0"),
-    failure_limit=dict(type="int", default=0),
-    inconclusive_limit=dict(type="int", default=0),
-    consecutive_error_limit=dict(type="int", default=4),
-    dry_run=dict(type="bool", default=False),
-    on_no_data=dict(type="str", default="inconclusive", choices=["inconclusive", "fail", "pass"]),
-    # prometheus
-    query=dict(type="str"),
-    baseline_query=dict(type="str"),
-    # http
-    url=dict(type="str"),
-    method=dict(type="str"),
-    headers=dict(type="dict"),
-    body=dict(type="raw"),
-    status_codes=dict(type="list", elements="int"),
-    json_assertions=dict(type="list", elements="str"),
-    body_regex=dict(type="str"),
-    max_latency_ms=dict(type="float"),
-    requests=dict(type="int"),
-    request_interval=dict(type="float"),
-    required_pass_ratio=dict(type="float", no_log=False),
-    request_timeout=dict(type="float"),
-    validate_certs=dict(type="bool"),
-    ca_cert=dict(type="path"),
-    # kubernetes
-    deployment=dict(type="str"),
-    namespace=dict(type="str"),
-    max_restarts=dict(type="int"),
-    max_not_ready=dict(type="int"),
-    warning_events=dict(type="bool"),
-    ignore_event_reasons=dict(type="list", elements="str"),
-    # jmespath
-    data=dict(type="raw"),
-    expression=dict(type="str"),
-)
+# One declaration of every check option: the common ones (check_spec.COMMON_OPTIONS) and each provider's own
+# (Provider.options); tests/unit/modules/test_gate_check_docs.py checks the documentation says the same.
+CHECK_OPTIONS = registry.check_argument_spec()
 
 ARGUMENT_SPEC = dict(
     checks=dict(
@@ -586,12 +546,7 @@ ARGUMENT_SPEC = dict(
         elements="dict",
         required=True,
         options=CHECK_OPTIONS,
-        required_if=[
-            ("provider", "prometheus", ("query",)),
-            ("provider", "http", ("url",)),
-            ("provider", "kubernetes", ("deployment", "namespace")),
-            ("provider", "jmespath", ("expression", "data")),
-        ],
+        required_if=registry.required_options(),
     ),
     prometheus=dict(
         type="dict",

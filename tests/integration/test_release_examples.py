@@ -11,7 +11,7 @@ import subprocess
 import pytest
 import yaml
 
-from ansible_collections.progressive.delivery.plugins.module_utils.release.scaling import DeploymentWait
+from ansible_collections.progressive.delivery.plugins.module_utils.release.app_watch import wait_rolled_out
 from ansible_collections.progressive.delivery.plugins.modules import (
     canary,
     release_finish,
@@ -48,8 +48,8 @@ def rf(fleetsim_fleet, tmp_path):
     svc = app_service()
     svc["metadata"]["namespace"] = "shop"
     release_fleet.client.create(svc)
-    DeploymentWait(release_fleet.client, timeout=60, sleep=1).until_rolled_out(
-        release_fleet.client.get("apps/v1", "Deployment", "shop", "web"))
+    web = release_fleet.client.get("apps/v1", "Deployment", "shop", "web")
+    wait_rolled_out(release_fleet.client, timeout=60, sleep=1, deployment=web)
     return release_fleet
 
 

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.client import get_client
-from ansible_collections.progressive.delivery.plugins.module_utils.release.scaling import DeploymentWait
+from ansible_collections.progressive.delivery.plugins.module_utils.release.app_watch import wait_rolled_out
 from ansible_collections.progressive.delivery.tests.support.release_fleet import app_deployment, app_service
 
 pytestmark = pytest.mark.timeout(420)
@@ -40,7 +40,7 @@ def vis(fleetsim_fleet, prometheus, tmp_path):
         client = get_client({"kubeconfig": str(fleet.kubeconfig), "context": fleet.clusters[name].context})
         client.create(app_deployment("web", "1", N))
         client.create(app_service("web"))
-        DeploymentWait(client, timeout=60, sleep=0.5).until_rolled_out(client.get("apps/v1", "Deployment", "default", "web"))
+        wait_rolled_out(client, timeout=60, sleep=0.5, deployment=client.get("apps/v1", "Deployment", "default", "web"))
         info = fleet.clusters[name]
         hosts[name] = {"fleet_cluster": name, "fleet_set": info.set, "fleet_environment": info.environment,
                        "fleet_region": info.region, "fleet_role": "member", "fleet_kubeconfig": str(fleet.kubeconfig),

@@ -25,7 +25,7 @@ import yaml
 
 from ansible_collections.progressive.delivery.tests.support.release_fleet import app_deployment, app_service
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.client import get_client
-from ansible_collections.progressive.delivery.plugins.module_utils.release.scaling import DeploymentWait
+from ansible_collections.progressive.delivery.plugins.module_utils.release.app_watch import wait_rolled_out
 
 pytestmark = pytest.mark.timeout(420)
 
@@ -72,7 +72,7 @@ def shop(fleetsim_session_fleet, prometheus, tmp_path_factory):
         stable = app_deployment("web", "1", N, annotations={"fleetsim.io/latency-ms": "20"})
         client.create(stable)
         client.create(app_service("web"))
-        DeploymentWait(client, timeout=60, sleep=0.5).until_rolled_out(client.get("apps/v1", "Deployment", "default", "web"))
+        wait_rolled_out(client, timeout=60, sleep=0.5, deployment=client.get("apps/v1", "Deployment", "default", "web"))
     prom = prometheus(fleet)
     workdir = tmp_path_factory.mktemp("visibility")
     hosts = {}

@@ -11,7 +11,7 @@ import sys
 import time
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.client import get_client
-from ansible_collections.progressive.delivery.plugins.module_utils.release.scaling import DeploymentWait
+from ansible_collections.progressive.delivery.plugins.module_utils.release.app_watch import wait_rolled_out
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ANSIBLE = os.path.join(os.path.dirname(sys.executable), "ansible")
@@ -83,8 +83,8 @@ class ReleaseFleet:
     def deploy(self, app="web", version="1", replicas=4):
         self.client.create(app_deployment(app, version, replicas))
         self.client.create(app_service(app))
-        DeploymentWait(self.client, timeout=60, sleep=1).until_rolled_out(
-            self.client.get("apps/v1", "Deployment", "default", app))
+        deployment = self.client.get("apps/v1", "Deployment", "default", app)
+        wait_rolled_out(self.client, timeout=60, sleep=1, deployment=deployment)
 
     def _command(self, module, args, check=False):
         cmd = [ANSIBLE, "localhost", "-m", "progressive.delivery.%s" % module, "-a", json.dumps(args)]

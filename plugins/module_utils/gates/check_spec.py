@@ -21,11 +21,24 @@ from ansible_collections.progressive.delivery.plugins.module_utils.gates.measure
 ON_NO_DATA = ("inconclusive", "fail", "pass")
 
 # Options every check has, whatever its provider (the analysis schedule and conditions).
-COMMON_OPTIONS = (
-    "name", "provider", "success_condition", "failure_condition", "per_series", "vars",
-    "interval", "count", "initial_delay", "failure_limit", "inconclusive_limit",
-    "consecutive_error_limit", "dry_run", "on_no_data",
-)
+# The options every check has, as the module's argument spec declares them; each provider declares its own
+# (Provider.options), and providers/registry.check_argument_spec() puts them together for gate_check.
+COMMON_OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "provider": {"type": "str", "required": True},
+    "success_condition": {"type": "str"},
+    "failure_condition": {"type": "str"},
+    "per_series": {"type": "bool", "default": False},
+    "vars": {"type": "dict"},
+    "interval": {"type": "str"},
+    "count": {"type": "int", "default": 1},
+    "initial_delay": {"type": "str", "default": "0"},
+    "failure_limit": {"type": "int", "default": 0},
+    "inconclusive_limit": {"type": "int", "default": 0},
+    "consecutive_error_limit": {"type": "int", "default": 4},
+    "dry_run": {"type": "bool", "default": False},
+    "on_no_data": {"type": "str", "default": "inconclusive", "choices": ["inconclusive", "fail", "pass"]},
+}
 
 # Argo Rollouts' defaults.
 DEFAULTS = {

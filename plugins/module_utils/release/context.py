@@ -69,8 +69,9 @@ class ReleaseContext(object):
         return scaling.scale(self.client, deployment, replicas, annotations)
 
     def wait_rolled_out(self, deployment):
-        return scaling.DeploymentWait(self.client, self.wait_timeout, self.wait_sleep, self.clock).until_rolled_out(
-            deployment)
+        """Wait for one Deployment with no LIST behind it: the shared watch follows that one object."""
+        deployment["metadata"].setdefault("namespace", self.ref.namespace)
+        return app_watch.wait_rolled_out(self.client, deployment, self.wait_timeout, self.wait_sleep, self.clock)
 
     def watch_app(self, view):
         """An AppWatch over the namespace's Deployments, resuming from the LIST that made view."""

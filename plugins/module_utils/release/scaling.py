@@ -1,23 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, progressive.delivery contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Scale a Deployment and wait for it, failing fast with the pods' own reason.
+"""Scale a Deployment, and what a wait on it says when it fails: the pods' own reason.
 
-Readiness uses the shared Waiter with kubectl's rollout-status predicate. A crash-looping or
-unpullable pod does not change the Deployment, so the wait runs in short slices and reads the
-pods' containerStatuses between them: the kubelet's reason ends the wait as soon as it appears.
+The wait itself is app_watch.AppWatch (the shared ObjectWatch with kubectl's rollout-status predicate). A
+crash-looping or unpullable pod does not change the Deployment, so the wait runs in short slices and reads
+the pods' containerStatuses between them (check_pods): the kubelet's reason ends the wait as soon as it appears.
 """
 
 from __future__ import annotations
 
-import time
-
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.predicates import deployment_rollout_status
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.waiter import (
-    WaitFailedError,
-    WaitTimeoutError,
-    Waiter,
-)
 from ansible_collections.progressive.delivery.plugins.module_utils.release import pod_diagnosis
 from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import CanaryFailed, ReleaseError
 
@@ -113,34 +105,3 @@ def timeout_error(client, deployment, pods, last_status, elapsed):
 def slice_seconds_for(sleep):
     """Length of one wait slice: short enough to notice a crash loop soon, long enough for a pod to start."""
     return max(1.0, min(5.0, float(sleep) * 2))
-
-
-class DeploymentWait(object):
-    """Wait for one Deployment to finish rolling out, checking its pods for fatal states between slices."""
-
-    def __init__(self, client, timeout, sleep=2, clock=time.monotonic, slice_seconds=None):
-        self.client = client
-        self.timeout = float(timeout)
-        self.sleep = sleep
-        self.clock = clock
-        # Short slices keep fail-fast latency low; a watch inside a slice still reacts at once.
-        self.slice_seconds = slice_seconds or slice_seconds_for(sleep)
-
-    def until_rolled_out(self, deployment):
-        """Return the Deployment once every replica is updated and available; raise CanaryFailed/ReleaseError."""
-        meta = _meta(deployment)
-        namespace, name = meta.get("namespace"), meta["name"]
-        start = self.clock()
-        deadline = start + self.timeout
-        while True:
-            remaining = deadline - self.clock()
-            waiter = Waiter(self.client, timeout=max(0.05, min(self.slice_seconds, remaining)), sleep=self.sleep)
-            try:
-                obj, _elapsed = waiter.wait_for("apps/v1", "Deployment", namespace, name, deployment_rollout_status)
-                return obj
-            except WaitFailedError as err:
-                raise failed_error(self.client, deployment, err.last_status)
-            except WaitTimeoutError as err:
-                pods = check_pods(self.client, deployment)
-                if self.clock() >= deadline:
-                    raise timeout_error(self.client, deployment, pods, err.last_status, self.clock() - start)

@@ -28,7 +28,8 @@ class Provider(object):
     """
 
     name = None
-    options = ()
+    options = {}
+    required = ()  # options a check of this provider cannot do without
     requires_condition = False
 
     def __init__(self, spec, context):

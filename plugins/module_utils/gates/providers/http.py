@@ -35,11 +35,23 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 class HttpProvider(Provider):
     name = "http"
-    options = (
-        "url", "method", "headers", "body", "status_codes", "json_assertions", "body_regex",
-        "max_latency_ms", "requests", "request_interval", "required_pass_ratio", "request_timeout",
-        "validate_certs", "ca_cert",
-    )
+    options = {
+        "url": {"type": "str"},
+        "method": {"type": "str"},
+        "headers": {"type": "dict"},
+        "body": {"type": "raw"},
+        "status_codes": {"type": "list", "elements": "int"},
+        "json_assertions": {"type": "list", "elements": "str"},
+        "body_regex": {"type": "str"},
+        "max_latency_ms": {"type": "float"},
+        "requests": {"type": "int"},
+        "request_interval": {"type": "float"},
+        "required_pass_ratio": {"type": "float", "no_log": False},
+        "request_timeout": {"type": "float"},
+        "validate_certs": {"type": "bool"},
+        "ca_cert": {"type": "path"},
+    }
+    required = ("url",)
 
     @classmethod
     def validate(cls, spec):

@@ -40,7 +40,8 @@ class TruthyCondition(object):
 
 class JmespathProvider(Provider):
     name = "jmespath"
-    options = ("data", "expression")
+    options = {"data": {"type": "raw"}, "expression": {"type": "str"}}
+    required = ("expression", "data")
 
     @classmethod
     def validate(cls, spec):

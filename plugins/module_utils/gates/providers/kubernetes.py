@@ -71,7 +71,15 @@ def _stuck_reason(pod):
 
 class KubernetesProvider(Provider):
     name = "kubernetes"
-    options = ("deployment", "namespace", "max_restarts", "max_not_ready", "warning_events", "ignore_event_reasons")
+    options = {
+        "deployment": {"type": "str"},
+        "namespace": {"type": "str"},
+        "max_restarts": {"type": "int"},
+        "max_not_ready": {"type": "int"},
+        "warning_events": {"type": "bool"},
+        "ignore_event_reasons": {"type": "list", "elements": "str"},
+    }
+    required = ("deployment", "namespace")
 
     @classmethod
     def validate(cls, spec):

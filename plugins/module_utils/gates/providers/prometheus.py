@@ -42,7 +42,8 @@ def _to_float(raw):
 
 class PrometheusProvider(Provider):
     name = "prometheus"
-    options = ("query", "baseline_query")
+    options = {"query": {"type": "str"}, "baseline_query": {"type": "str"}}
+    required = ("query",)
     requires_condition = True
 
     @classmethod
