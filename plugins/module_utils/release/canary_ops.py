@@ -75,41 +75,100 @@ def _service_summary(svc):
     return {"name": svc["metadata"]["name"], "selector": (svc.get("spec") or {}).get("selector")}
 
 
-def ensure_canary(ctx, version, image=None, container=None, images=None, overrides=None, replicas=1, name=None,
-                  service_name=None, create_service=True, force=False, progress_deadline_seconds=None,
-                  check_permissions=True, extra_permissions=None, steps=None):
+class CanaryRequest(object):
+    """What the caller asked for, checked before anything is read."""
+
+    def __init__(self, ctx, version, image=None, container=None, images=None, overrides=None, replicas=1, name=None,
+                 service_name=None, create_service=True, force=False, progress_deadline_seconds=None,
+                 check_permissions=True, extra_permissions=None, steps=None):
+        self.steps = dict({"strategy": schedule.PODS, "step_size": 1, "weights": None}, **(steps or {}))
+        schedule.validate(self.steps["strategy"], self.steps["step_size"], self.steps["weights"])
+        self.extra_permissions = []
+        for text in extra_permissions or []:
+            try:
+                self.extra_permissions.append(permissions.parse("extra_permissions", text))
+            except ValueError as err:
+                raise ReleaseError(str(err), field="extra_permissions")
+        validate_canary_args(ctx, version, images or ({container or "*": image} if image else None), overrides,
+                             replicas, name, service_name, progress_deadline_seconds)
+        self.version, self.image, self.container, self.images = version, image, container, images
+        self.overrides, self.replicas, self.force = overrides, replicas, force
+        self.name = name or names.canary_name(ctx.ref.app, version)
+        self.service_name = service_name or names.canary_name(ctx.ref.app, version)
+        self.create_service, self.check_permissions = create_service, check_permissions
+        self.progress_deadline_seconds = progress_deadline_seconds
+
+    def targets(self, total, completed):
+        return schedule.targets(total, completed=completed, **self.steps)
+
+
+def ensure_canary(ctx, version, **options):
     """Create (or confirm) the canary; returns the module result.
 
-    steps: {strategy, step_size, weights} of the release; the result's ``targets`` are the canary pods still
-    to reach, one per step, from the last completed step on.
+    options: those of CanaryRequest; steps ({strategy, step_size, weights}) makes the result's ``targets`` the
+    canary pods still to reach, one per step, from the last completed step on.
     """
-    steps = dict({"strategy": schedule.PODS, "step_size": 1, "weights": None}, **(steps or {}))
-    schedule.validate(steps["strategy"], steps["step_size"], steps["weights"])
-    extra = []
-    for text in extra_permissions or []:
-        try:
-            extra.append(permissions.parse("extra_permissions", text))
-        except ValueError as err:
-            raise ReleaseError(str(err), field="extra_permissions")
-    validate_canary_args(ctx, version, images or ({container or "*": image} if image else None), overrides,
-                         replicas, name, service_name, progress_deadline_seconds)
+    request = CanaryRequest(ctx, version, **options)
     view = ctx.view()
+    in_progress = _release_in_progress(ctx, view, version)
+    if in_progress is None:
+        done = _completed(view, version)
+        if done is not None:
+            return done
+    stable, total = _stable_and_size(ctx, view, request, in_progress)
+    desired, desired_service = _desired_objects(ctx, request, stable, total)
+    existing = _own_or_none(in_progress if in_progress is not None else view.by_name(request.name),
+                            st.ROLE_CANARY, "Deployment", request.name)
+    existing_service = _own_or_none(
+        ctx.client.get("v1", "Service", ctx.ref.namespace, request.service_name) if request.create_service else None,
+        st.ROLE_CANARY_SERVICE, "Service", request.service_name)
+    result, template_changed = _plan(ctx, request, view, stable, total, desired, desired_service, existing,
+                                     existing_service)
+    if request.check_permissions:
+        require_release_permissions(ctx, request.create_service, request.extra_permissions)
+    ctx.hold_lock()
+    if ctx.check_mode:
+        result["plan"] = result["actions"]
+        result["targets"] = request.targets(total, st.ReleaseState.of(existing).completed_target or 0
+                                            if existing is not None else 0)
+        return result
+    canary = _write(ctx, request, desired, desired_service, existing, existing_service, template_changed)
+    canary = _settle(ctx, canary, template_changed)
+    state = st.ReleaseState.of(canary)
+    result.update({"canary": snapshot.deployment_summary(view, canary), "phase": state.phase,
+                   "completed_canary_replicas": state.completed_target or 0})
+    result["targets"] = request.targets(total, result["completed_canary_replicas"])
+    return result
+
+
+def _release_in_progress(ctx, view, version):
+    """The canary of this version's release in progress (None when there is none); refuse another's, or a freeze."""
     in_progress = view.canary
-    if in_progress is not None and view.version_of(in_progress) != version:
+    if in_progress is None:
+        return None
+    if view.version_of(in_progress) != version:
         state = st.ReleaseState.of(in_progress)
         raise ReleaseError(
             "a release of version %s is in progress for app %s (canary %s, phase %s, step %d); finish it with "
             "progressive.delivery.release_finish or roll it back with progressive.delivery.release_rollback first"
             % (view.version_of(in_progress), ctx.ref.app, in_progress["metadata"]["name"], state.phase, state.step),
             field="version")
-    if in_progress is not None:
-        refuse_if_frozen(ctx, in_progress, "continue it")
-    if in_progress is None:
-        for d in view.stable_candidates:
-            if view.version_of(d) == version and st.ReleaseState.of(d).phase == st.COMPLETED:
-                return {"changed": False, "msg": "version %s already completed its release: it is the stable "
-                                                 "Deployment %s" % (version, d["metadata"]["name"]),
-                        "version": version, "phase": st.COMPLETED, "canary": snapshot.deployment_summary(view, d)}
+    refuse_if_frozen(ctx, in_progress, "continue it")
+    return in_progress
+
+
+def _completed(view, version):
+    """The module result when version already completed its release (it is the stable now), else None."""
+    for d in view.stable_candidates:
+        if view.version_of(d) == version and st.ReleaseState.of(d).phase == st.COMPLETED:
+            return {"changed": False, "msg": "version %s already completed its release: it is the stable "
+                                             "Deployment %s" % (version, d["metadata"]["name"]),
+                    "version": version, "phase": st.COMPLETED, "canary": snapshot.deployment_summary(view, d)}
+    return None
+
+
+def _stable_and_size(ctx, view, request, in_progress):
+    """(stable, N); refuse a stable that cannot be told apart, the same version, a rejected one, or no pods."""
     stable = view.require_stable()
     stable_version = view.version_of(stable)
     if not stable_version:
@@ -118,15 +177,17 @@ def ensure_canary(ctx, version, image=None, container=None, images=None, overrid
             "canary's; add %s: <current version> to its pod template labels, or set version_label to the key "
             "it uses" % (stable["metadata"]["name"], ctx.ref.version_label, ctx.ref.version_label),
             field="version_label")
-    if stable_version == version:
+    if stable_version == request.version:
         raise InvalidArgument("version", "%s is already the stable version of app %s (Deployment %s); set version "
-                                         "to the new version" % (version, ctx.ref.app, stable["metadata"]["name"]))
+                                         "to the new version" % (request.version, ctx.ref.app,
+                                                                 stable["metadata"]["name"]))
     rejected = reject_list.read(ctx.client, ctx.ref)
-    if version in rejected and not force:
-        entry = rejected[version]
+    if request.version in rejected and not request.force:
+        entry = rejected[request.version]
         raise ReleaseError(
             "version %s of app %s is on the reject list (rolled back at %s: %s); release a fixed version, or set "
-            "force: true to release it anyway" % (version, ctx.ref.app, entry.get("rejected_at"), entry.get("reason")),
+            "force: true to release it anyway" % (request.version, ctx.ref.app, entry.get("rejected_at"),
+                                                  entry.get("reason")),
             field="version")
     total = replicas_of(stable)
     if in_progress is not None:
@@ -134,75 +195,86 @@ def ensure_canary(ctx, version, image=None, container=None, images=None, overrid
     if total < 1:
         raise ReleaseError("the stable Deployment %s has 0 replicas; scale it to the app's size first (the canary "
                            "release moves its N pods)" % stable["metadata"]["name"], field="app")
-    if replicas > total:
+    if request.replicas > total:
         raise InvalidArgument("replicas", "%d is more than the app's %d replicas; start with 1 (the default)"
-                              % (replicas, total))
+                              % (request.replicas, total))
+    return stable, total
 
-    images = canary_builder.resolve_images(stable["spec"]["template"].get("spec") or {}, image, container, images)
-    name = name or names.canary_name(ctx.ref.app, version)
-    service_name = service_name or names.canary_name(ctx.ref.app, version)
-    desired = canary_builder.build_canary_deployment(stable, name, version, ctx.ref.version_label, images, replicas,
-                                                     total, stable_version, overrides,
-                                                     progress_deadline_seconds=progress_deadline_seconds)
+
+def _desired_objects(ctx, request, stable, total):
+    """(canary Deployment, canary Service or None) as they should be; refuse a Service that would skip the canary."""
+    stable_version = discovery.template_labels(stable).get(ctx.ref.version_label)
+    images = canary_builder.resolve_images(stable["spec"]["template"].get("spec") or {}, request.image,
+                                           request.container, request.images)
+    desired = canary_builder.build_canary_deployment(stable, request.name, request.version, ctx.ref.version_label,
+                                                     images, request.replicas, total, stable_version,
+                                                     request.overrides,
+                                                     progress_deadline_seconds=request.progress_deadline_seconds)
     services = discovery.app_services(ctx.client, ctx.ref)
     check_services(ctx, services, desired["spec"]["template"]["metadata"]["labels"])
-    desired_service = None
-    if create_service:
-        desired_service = canary_builder.build_canary_service(desired, service_name, ctx.ref.app_label, ctx.ref.app,
-                                                              ctx.ref.version_label, version,
-                                                              services[0] if services else None)
-    existing = in_progress if in_progress is not None else view.by_name(name)
-    if existing is not None and st.annotations_of(existing).get(st.ROLE) != st.ROLE_CANARY:
-        raise ReleaseError("Deployment %s already exists and is not a canary of this collection; choose another "
-                           "name" % name, field="name")
-    existing_service = ctx.client.get("v1", "Service", ctx.ref.namespace, service_name) if create_service else None
-    if existing_service is not None and st.annotations_of(existing_service).get(st.ROLE) != st.ROLE_CANARY_SERVICE:
-        raise ReleaseError("Service %s already exists and is not a canary Service of this collection; choose "
-                           "another service_name" % service_name, field="service_name")
+    if not request.create_service:
+        return desired, None
+    return desired, canary_builder.build_canary_service(desired, request.service_name, ctx.ref.app_label, ctx.ref.app,
+                                                        ctx.ref.version_label, request.version,
+                                                        services[0] if services else None)
 
+
+def _own_or_none(obj, role, kind, name):
+    """obj when absent (None) or this collection's (its role annotation); refuse someone else's object."""
+    if obj is not None and st.annotations_of(obj).get(st.ROLE) != role:
+        what = "a canary of this collection" if kind == "Deployment" else "a canary Service of this collection"
+        raise ReleaseError("%s %s already exists and is not %s; choose another %s" % (
+            kind, name, what, "name" if kind == "Deployment" else "service_name"),
+            field="name" if kind == "Deployment" else "service_name")
+    return obj
+
+
+def _plan(ctx, request, view, stable, total, desired, desired_service, existing, existing_service):
+    """(module result with actions and diff, whether the canary's pod template changes)."""
     desired_hash = desired["metadata"]["annotations"][st.TEMPLATE_HASH]
     template_changed = existing is not None and st.annotations_of(existing).get(st.TEMPLATE_HASH) != desired_hash
     actions = []
     if existing is None:
-        actions.append("create Deployment %s" % name)
+        actions.append("create Deployment %s" % request.name)
     elif template_changed:
-        actions.append("update the pod template of Deployment %s" % name)
-    if create_service and existing_service is None:
-        actions.append("create Service %s" % service_name)
-    result = {
-        "app": ctx.ref.app, "namespace": ctx.ref.namespace, "version": version, "stable_version": stable_version,
-        "stable": stable["metadata"]["name"], "total_replicas": total, "name": name,
-        "service_name": service_name if create_service else None, "actions": actions, "changed": bool(actions),
+        actions.append("update the pod template of Deployment %s" % request.name)
+    if request.create_service and existing_service is None:
+        actions.append("create Service %s" % request.service_name)
+    return {
+        "app": ctx.ref.app, "namespace": ctx.ref.namespace, "version": request.version,
+        "stable_version": view.version_of(stable), "stable": stable["metadata"]["name"], "total_replicas": total,
+        "name": request.name, "service_name": request.service_name if request.create_service else None,
+        "actions": actions, "changed": bool(actions),
         "diff": {
             "before": {"deployment": _template_view(existing), "service": _service_summary(existing_service)},
             "after": {"deployment": _template_view(desired if (existing is None or template_changed) else existing),
                       "service": _service_summary(desired_service if existing_service is None else existing_service)},
         },
-    }
-    if check_permissions:
-        require_release_permissions(ctx, create_service, extra)
-    ctx.hold_lock()
-    if ctx.check_mode:
-        result["plan"] = actions
-        completed = st.ReleaseState.of(existing).completed_target or 0 if existing is not None else 0
-        result["targets"] = schedule.targets(total, completed=completed, **steps)
-        return result
+    }, template_changed
 
+
+def _write(ctx, request, desired, desired_service, existing, existing_service, template_changed):
+    """Create or update the canary and create its Service; returns the canary Deployment."""
     canary = existing
     if existing is None:
         try:
             canary = ctx.client.create(desired)
         except K8sAlreadyExistsError:
             # Our own earlier attempt (answered 5xx) or a concurrent run of the same release created it.
-            canary = _own(ctx.get_deployment(name), st.ROLE_CANARY, "Deployment", name)
+            canary = _own(ctx.get_deployment(request.name), st.ROLE_CANARY, "Deployment", request.name)
     elif template_changed:
-        canary = _replace_template(ctx, name, desired)
-    if create_service and existing_service is None:
+        canary = _replace_template(ctx, request.name, desired)
+    if request.create_service and existing_service is None:
         try:
             ctx.client.create(desired_service)
         except K8sAlreadyExistsError:
-            _own(ctx.client.get("v1", "Service", ctx.ref.namespace, service_name), st.ROLE_CANARY_SERVICE, "Service",
-                 service_name)
+            _own(ctx.client.get("v1", "Service", ctx.ref.namespace, request.service_name), st.ROLE_CANARY_SERVICE,
+                 "Service", request.service_name)
+    return canary
+
+
+def _settle(ctx, canary, template_changed):
+    """Wait for the canary's pods (recording a failure on it); a fixed template after a failure starts over."""
     if ctx.wait and replicas_of(canary) > 0:
         try:
             canary = ctx.wait_rolled_out(canary)
@@ -213,11 +285,7 @@ def ensure_canary(ctx, version, image=None, container=None, images=None, overrid
     if state.phase == st.FAILED and state.target is None and (ctx.wait or template_changed):
         # A fixed template for a canary that failed before its first step: it starts over.
         canary = ctx.annotate(canary, {st.PHASE: st.CREATED, st.LAST_ERROR: None, st.UPDATED_AT: st.timestamp()})
-    result["canary"] = snapshot.deployment_summary(view, canary)
-    result["phase"] = st.ReleaseState.of(canary).phase
-    result["completed_canary_replicas"] = st.ReleaseState.of(canary).completed_target or 0
-    result["targets"] = schedule.targets(total, completed=result["completed_canary_replicas"], **steps)
-    return result
+    return canary
 
 
 def require_release_permissions(ctx, create_service, extra=()):
