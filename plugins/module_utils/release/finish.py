@@ -36,9 +36,32 @@ def finish_release(ctx, version=None, keep_stable=False):
         raise ReleaseError("the release of version %s is being rolled back; run progressive.delivery.release_rollback "
                            "again to complete the rollback" % view.version_of(canary), field="app")
     total = state.total or replicas_of(stable)
-    canary_name, stable_name = canary["metadata"]["name"], state.stable_name
     service_names = canary_ops.canary_service_names(ctx, view.version_of(canary))
     retired_old = [d["metadata"]["name"] for d in view.retired]
+    result = _plan(ctx, view, canary, stable, state, total, keep_stable, service_names, retired_old)
+    ctx.hold_lock()
+    if ctx.check_mode:
+        result["plan"] = result["actions"]
+        return result
+    started = ctx.clock()
+    canary = _canary_to_n(ctx, canary, state, total)
+    _retire_stable(ctx, stable, state.stable_name, keep_stable, retired_old)
+    for svc in service_names:
+        ctx.delete("v1", "Service", svc)
+    now = st.timestamp()
+    ctx.annotate(canary, {st.ROLE: st.ROLE_STABLE, st.PHASE: st.COMPLETED, st.COMPLETED_AT: now, st.UPDATED_AT: now,
+                          st.TARGET: str(total), st.COMPLETED_TARGET: str(total), st.LAST_ERROR: None})
+    ctx.release_lock()
+    after_view = ctx.view()
+    result.update({"phase": st.COMPLETED, "duration": round(ctx.clock() - started, 3),
+                   "after": snapshot.split_summary(after_view, after_view.by_name(state.stable_name),
+                                                   after_view.by_name(canary["metadata"]["name"]))})
+    return result
+
+
+def _plan(ctx, view, canary, stable, state, total, keep_stable, service_names, retired_old):
+    """The module result before anything is done: the actions, in order, and the diff."""
+    canary_name, stable_name = canary["metadata"]["name"], state.stable_name
     actions = []
     if replicas_of(canary) != total:
         actions.append("scale Deployment %s (canary) to %d and wait until Ready" % (canary_name, total))
@@ -51,43 +74,36 @@ def finish_release(ctx, version=None, keep_stable=False):
     actions.extend("delete Service %s (canary Service)" % s for s in service_names)
     actions.append("mark Deployment %s as the app's stable (phase Completed)" % canary_name)
     before = snapshot.split_summary(view, stable, canary)
-    result = {"changed": True, "app": ctx.ref.app, "namespace": ctx.ref.namespace,
-              "version": view.version_of(canary), "previous_version": state.stable_version,
-              "total_replicas": total, "actions": actions, "before": before,
-              "diff": {"before": snapshot.replicas_only(before),
-                       "after": {"stable": {"name": canary_name, "version": view.version_of(canary), "replicas": total},
-                                 "canary": None}}}
-    ctx.hold_lock()
-    if ctx.check_mode:
-        result["plan"] = actions
-        return result
+    return {"changed": True, "app": ctx.ref.app, "namespace": ctx.ref.namespace,
+            "version": view.version_of(canary), "previous_version": state.stable_version,
+            "total_replicas": total, "actions": actions, "before": before,
+            "diff": {"before": snapshot.replicas_only(before),
+                     "after": {"stable": {"name": canary_name, "version": view.version_of(canary), "replicas": total},
+                               "canary": None}}}
 
-    started = ctx.clock()
+
+def _canary_to_n(ctx, canary, state, total):
+    """Phase Finishing, the canary at N and Ready (always: the stable goes only once N canary pods are Ready)."""
     if state.phase != st.FINISHING:
         canary = ctx.annotate(canary, {st.PHASE: st.FINISHING, st.TARGET: str(total), st.UPDATED_AT: st.timestamp()})
     try:
         if replicas_of(canary) != total:
             canary = ctx.scale(canary, total)
-        canary = ctx.wait_rolled_out(canary)  # always: the stable goes only once N canary pods are Ready
+        return ctx.wait_rolled_out(canary)
     except (CanaryFailed, ReleaseError) as err:
         ctx.annotate(canary, st.step_failed(err.message))
         raise
-    if stable is not None and keep_stable:
-        if replicas_of(stable) != 0:
-            ctx.scale(stable, 0)
-        ctx.annotate(stable, {st.ROLE: st.ROLE_RETIRED, st.RETIRED_AT: st.timestamp()})
-        for old in retired_old:
-            ctx.delete("apps/v1", "Deployment", old)
-    elif stable is not None:
+
+
+def _retire_stable(ctx, stable, stable_name, keep_stable, retired_old):
+    """The old stable deleted, or kept at 0 as the one fast-rollback window (older windows deleted)."""
+    if stable is None:
+        return  # an interrupted finish already removed it
+    if not keep_stable:
         ctx.delete("apps/v1", "Deployment", stable_name)
-    for svc in service_names:
-        ctx.delete("v1", "Service", svc)
-    now = st.timestamp()
-    ctx.annotate(canary, {st.ROLE: st.ROLE_STABLE, st.PHASE: st.COMPLETED, st.COMPLETED_AT: now, st.UPDATED_AT: now,
-                          st.TARGET: str(total), st.COMPLETED_TARGET: str(total), st.LAST_ERROR: None})
-    ctx.release_lock()
-    after_view = ctx.view()
-    result.update({"phase": st.COMPLETED, "duration": round(ctx.clock() - started, 3),
-                   "after": snapshot.split_summary(after_view, after_view.by_name(stable_name),
-                                                   after_view.by_name(canary_name))})
-    return result
+        return
+    if replicas_of(stable) != 0:
+        ctx.scale(stable, 0)
+    ctx.annotate(stable, {st.ROLE: st.ROLE_RETIRED, st.RETIRED_AT: st.timestamp()})
+    for old in retired_old:
+        ctx.delete("apps/v1", "Deployment", old)
