@@ -48,26 +48,53 @@ def rollback_release(ctx, version=None, reason=None, reject=True):
     in_progress = view.canary is not None and (version is None or view.version_of(view.canary) == version)
     window = None if in_progress else _window(view, version)
     if not in_progress and window is None:
-        rejected = reject_list.read(ctx.client, ctx.ref)
-        msg = "no release%s of app %s in progress; nothing to roll back" % (
-            (" of version %s" % version) if version else "", ctx.ref.app)
-        if version is not None and version in rejected:
-            msg = "version %s was already rolled back (on the reject list since %s)" % (
-                version, rejected[version].get("rejected_at"))
-        return {"changed": False, "msg": msg, "actions": [], "rejected_versions": rejected}
+        return _nothing_to_roll_back(ctx, version)
     if in_progress:
         view, remove, restore = find_release(ctx, version)
-        state = st.ReleaseState.of(remove)
-        total = state.total or replicas_of(restore)
-        what = "canary"
+        total = st.ReleaseState.of(remove).total or replicas_of(restore)
     else:
         remove, restore = window
-        state = st.ReleaseState.of(remove)
         total = replicas_of(remove)
-        what = "finished release, rolled back through the fast-rollback window"
+    service_names = canary_ops.canary_service_names(ctx, view.version_of(remove))
+    result = _plan(ctx, view, remove, restore, total, in_progress, reject, reason, service_names)
+    ctx.hold_lock()
+    if ctx.check_mode:
+        result["plan"] = result["actions"]
+        return result
+    started = ctx.clock()
+    restore = _restore(ctx, remove, restore, total, in_progress, reason)
+    ready_at = round(ctx.clock() - started, 3)
+    # Reject before deleting: a run killed in between leaves the version (phase RollingBack) for the
+    # re-run to remove, never a removed version that was not rejected.
+    rejected = reject_list.read(ctx.client, ctx.ref)
+    if reject:
+        rejected = reject_list.reject(ctx.client, ctx.ref, result["version"], reason, ctx.lock_owner)
+    ctx.delete("apps/v1", "Deployment", remove["metadata"]["name"])
+    for svc in service_names:
+        ctx.delete("v1", "Service", svc)
+    ctx.release_lock()
+    after_view = ctx.view()
+    result.update({"duration": round(ctx.clock() - started, 3), "stable_ready_after": ready_at,
+                   "rejected_versions": rejected,
+                   "after": snapshot.split_summary(after_view, after_view.by_name(restore["metadata"]["name"]), None)})
+    return result
+
+
+def _nothing_to_roll_back(ctx, version):
+    rejected = reject_list.read(ctx.client, ctx.ref)
+    msg = "no release%s of app %s in progress; nothing to roll back" % (
+        (" of version %s" % version) if version else "", ctx.ref.app)
+    if version is not None and version in rejected:
+        msg = "version %s was already rolled back (on the reject list since %s)" % (
+            version, rejected[version].get("rejected_at"))
+    return {"changed": False, "msg": msg, "actions": [], "rejected_versions": rejected}
+
+
+def _plan(ctx, view, remove, restore, total, in_progress, reject, reason, service_names):
+    """The module result before anything is done: the actions, in order, and the diff."""
     version = view.version_of(remove)
     remove_name, restore_name = remove["metadata"]["name"], restore["metadata"]["name"]
-    service_names = canary_ops.canary_service_names(ctx, version)
+    what = "canary" if in_progress else "finished release, rolled back through the fast-rollback window"
     actions = []
     if replicas_of(restore) != total:
         label = "stable" if in_progress else "retired stable, version %s" % view.version_of(restore)
@@ -78,39 +105,24 @@ def rollback_release(ctx, version=None, reason=None, reject=True):
     actions.append("delete Deployment %s (%s)" % (remove_name, what))
     actions.extend("delete Service %s (canary Service)" % s for s in service_names)
     before = snapshot.split_summary(view, restore, remove)
-    result = {"changed": True, "app": ctx.ref.app, "namespace": ctx.ref.namespace, "version": version,
-              "stable_version": view.version_of(restore), "total_replicas": total, "actions": actions,
-              "before": before, "reason": reason,
-              "diff": {"before": snapshot.replicas_only(before),
-                       "after": {"stable": {"name": restore_name, "version": view.version_of(restore),
-                                            "replicas": total}, "canary": None}}}
-    ctx.hold_lock()
-    if ctx.check_mode:
-        result["plan"] = actions
-        return result
+    return {"changed": True, "app": ctx.ref.app, "namespace": ctx.ref.namespace, "version": version,
+            "stable_version": view.version_of(restore), "total_replicas": total, "actions": actions,
+            "before": before, "reason": reason,
+            "diff": {"before": snapshot.replicas_only(before),
+                     "after": {"stable": {"name": restore_name, "version": view.version_of(restore),
+                                          "replicas": total}, "canary": None}}}
 
-    started = ctx.clock()
+
+def _restore(ctx, remove, restore, total, in_progress, reason):
+    """Phase RollingBack, then the version to restore at N and Ready (always: nothing is removed before)."""
+    state = st.ReleaseState.of(remove)
     if state.phase != st.ROLLING_BACK:
         ctx.annotate(remove, {st.PHASE: st.ROLLING_BACK, st.LAST_VERDICT: reason or state.last_verdict,
                               st.UPDATED_AT: st.timestamp()})
     if replicas_of(restore) != total:
         restore = ctx.scale(restore, total)
-    restore = ctx.wait_rolled_out(restore)  # always: nothing is removed before N restored pods are Ready
-    ready_at = round(ctx.clock() - started, 3)
+    restore = ctx.wait_rolled_out(restore)
     if not in_progress:
         # The finished version is 'leaving' (phase RollingBack), so the restored one is the single stable.
         ctx.annotate(restore, {st.ROLE: st.ROLE_STABLE, st.RETIRED_AT: None, st.UPDATED_AT: st.timestamp()})
-    # Reject before deleting: a run killed in between leaves the version (phase RollingBack) for the
-    # re-run to remove, never a removed version that was not rejected.
-    rejected = reject_list.read(ctx.client, ctx.ref)
-    if reject:
-        rejected = reject_list.reject(ctx.client, ctx.ref, version, reason, ctx.lock_owner)
-    ctx.delete("apps/v1", "Deployment", remove_name)
-    for svc in service_names:
-        ctx.delete("v1", "Service", svc)
-    ctx.release_lock()
-    after_view = ctx.view()
-    result.update({"duration": round(ctx.clock() - started, 3), "stable_ready_after": ready_at,
-                   "rejected_versions": rejected,
-                   "after": snapshot.split_summary(after_view, after_view.by_name(restore_name), None)})
-    return result
+    return restore
