@@ -86,13 +86,7 @@ def move_split(ctx, canary_replicas=None, weight=None, next_step=False, step_siz
         return {"changed": False, "msg": "version %s already completed its release; nothing to move" % version,
                 "moves": [], "version": version, "phase": st.COMPLETED}
     view, canary, stable = find_release(ctx, version, view=view)
-    refuse_if_frozen(ctx, canary, "move its split")
-    state = st.ReleaseState.of(canary)
-    if state.phase in (st.FINISHING, st.ROLLING_BACK):
-        raise ReleaseError(
-            "the release of version %s is %s; run progressive.delivery.release_%s again to complete that instead "
-            "of moving the split" % (view.version_of(canary), state.phase,
-                                     "finish" if state.phase == st.FINISHING else "rollback"), field="app")
+    state = _movable_state(ctx, view, canary)
     total = state.total if state.total is not None else replicas_of(stable)
     current = split.Split(replicas_of(stable), replicas_of(canary))
     k = split.resolve_target(total, current, canary_replicas, weight, next_step, step_size,
@@ -106,30 +100,17 @@ def move_split(ctx, canary_replicas=None, weight=None, next_step=False, step_siz
     if moves and not ctx.wait and any(m.wait_ready for m in moves[:-1]):
         raise InvalidArgument("wait", "wait: false would remove pods before their replacements are Ready; keep "
                                       "wait: true (the order of a step depends on waiting)")
-    before = snapshot.split_summary(view, stable, canary)
     already_recorded = passed or (state.phase == st.STEADY and state.completed_target == k)
-    result = {
-        "app": ctx.ref.app, "namespace": ctx.ref.namespace, "version": view.version_of(canary),
-        "stable_version": view.version_of(stable), "total_replicas": total,
-        "target": target.as_dict(), "target_weight": target.weight(),
-        "moves": [m.as_dict() for m in moves], "before": before,
-        "changed": bool(moves) or not already_recorded,
-    }
-    diff_before = snapshot.replicas_only(before)
-    diff_after = snapshot.replicas_only(before)
-    for side in ("stable", "canary"):
-        diff_after[side]["replicas"] = getattr(target, side)
-    result["diff"] = {"before": diff_before, "after": diff_after}
+    result = _plan(ctx, view, canary, stable, total, target, moves, changed=bool(moves) or not already_recorded)
     ctx.hold_lock()
     if ctx.check_mode or not result["changed"]:
-        result.update({"after": before, "step": state.step, "phase": state.phase, "duration": 0.0})
+        result.update({"after": result["before"], "step": state.step, "phase": state.phase, "duration": 0.0})
         if passed:
             result["msg"] = ("canary target %d was completed before; the interrupted step toward %d is still to "
                              "finish" % (k, state.target))
         if ctx.check_mode:
             result["plan"] = result["moves"]
         return result
-
     started = ctx.clock()
     done = _execute(ctx, view, canary, stable, state, k, moves, verdict)
     after_view = done["view"]
@@ -140,6 +121,33 @@ def move_split(ctx, canary_replicas=None, weight=None, next_step=False, step_siz
         "duration": round(ctx.clock() - started, 3),
     })
     return result
+
+
+def _movable_state(ctx, view, canary):
+    """The canary's release state, refused when frozen, finishing or rolling back (a split that must not move)."""
+    refuse_if_frozen(ctx, canary, "move its split")
+    state = st.ReleaseState.of(canary)
+    if state.phase in (st.FINISHING, st.ROLLING_BACK):
+        raise ReleaseError(
+            "the release of version %s is %s; run progressive.delivery.release_%s again to complete that instead "
+            "of moving the split" % (view.version_of(canary), state.phase,
+                                     "finish" if state.phase == st.FINISHING else "rollback"), field="app")
+    return state
+
+
+def _plan(ctx, view, canary, stable, total, target, moves, changed):
+    """The module result before anything moves: target, moves, the split before, the diff."""
+    before = snapshot.split_summary(view, stable, canary)
+    diff_after = snapshot.replicas_only(before)
+    for side in ("stable", "canary"):
+        diff_after[side]["replicas"] = getattr(target, side)
+    return {
+        "app": ctx.ref.app, "namespace": ctx.ref.namespace, "version": view.version_of(canary),
+        "stable_version": view.version_of(stable), "total_replicas": total,
+        "target": target.as_dict(), "target_weight": target.weight(),
+        "moves": [m.as_dict() for m in moves], "before": before, "changed": changed,
+        "diff": {"before": snapshot.replicas_only(before), "after": diff_after},
+    }
 
 
 def _execute(ctx, view, canary, stable, state, k, moves, verdict):
