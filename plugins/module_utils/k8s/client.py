@@ -194,11 +194,18 @@ def build_configuration(auth, environ=None):
         raise K8sConfigError("the 'urllib3' Python library is not installed; pip install urllib3", None,
                              "MissingLibrary")
     environ = os.environ if environ is None else environ
-    kubeconfig = auth.get("kubeconfig")
     context = auth.get("context")
-    label = None
-    explicit_endpoint = auth.get("host") and not kubeconfig and not context
+    explicit_endpoint = auth.get("host") and not auth.get("kubeconfig") and not context
+    kubeconfig = _kubeconfig_option(auth.get("kubeconfig"), explicit_endpoint, environ)
+    configuration, label = _load_configuration(kubeconfig, context, explicit_endpoint, environ)
+    if kubeconfig and label is None:
+        label = context or _context_names(kubeconfig)[1]
+    _apply_explicit_settings(configuration, auth)
+    return configuration, label or urlsplit(configuration.host).netloc or configuration.host
 
+
+def _kubeconfig_option(kubeconfig, explicit_endpoint, environ):
+    """The kubeconfig to load: the option (a path, a dict, or JSON text), else KUBECONFIG / ~/.kube/config."""
     if isinstance(kubeconfig, str) and kubeconfig.strip().startswith("{"):
         try:
             kubeconfig = json.loads(kubeconfig)
@@ -210,19 +217,20 @@ def build_configuration(auth, environ=None):
                              None, "KubeconfigInvalid")
     if kubeconfig is None and not explicit_endpoint:
         kubeconfig = _default_kubeconfig(environ)
+    if isinstance(kubeconfig, str) and kubeconfig:
+        kubeconfig = _kubeconfig_path(kubeconfig)
+    return kubeconfig
 
+
+def _load_configuration(kubeconfig, context, explicit_endpoint, environ):
+    """(configuration, label or None) from the kubeconfig, or an empty one for an explicit host."""
     try:
-        if isinstance(kubeconfig, str) and kubeconfig:
-            kubeconfig = _kubeconfig_path(kubeconfig)
         light = _light_connection(kubeconfig, context) if kubeconfig else None
         if light is not None:
-            configuration, label = light
-        elif explicit_endpoint:
-            configuration = light_kubeconfig.Connection()
-        else:
-            configuration = _kubernetes_configuration(kubeconfig, context, environ)
-            if not kubeconfig:
-                label = "in-cluster"
+            return light
+        if explicit_endpoint:
+            return light_kubeconfig.Connection(), None
+        return _kubernetes_configuration(kubeconfig, context, environ), (None if kubeconfig else "in-cluster")
     except K8sConfigError:
         raise
     except Exception as err:  # ConfigException, YAML errors, missing keys: all mean "this kubeconfig is unusable"
@@ -237,10 +245,9 @@ def build_configuration(auth, environ=None):
             where, (" with context '%s'" % context) if context else "", one_line(str(err)) or type(err).__name__),
             None, "KubeconfigInvalid")
 
-    if kubeconfig and label is None:
-        label = context or _context_names(kubeconfig)[1]
 
-    # Explicit settings override whatever the kubeconfig said.
+def _apply_explicit_settings(configuration, auth):
+    """Explicit settings (options or K8S_AUTH_*) override whatever the kubeconfig said."""
     if auth.get("host"):
         configuration.host = auth["host"].rstrip("/")
     if auth.get("api_key"):
@@ -266,7 +273,6 @@ def build_configuration(auth, environ=None):
         if auth.get(option) and not os.path.exists(path):
             raise K8sConfigError("%s file %s does not exist; fix the %s option or %s." % (
                 option, path, option, AUTH_ENV_VARS[option]), None, "FileMissing")
-    return configuration, label or urlsplit(configuration.host).netloc or configuration.host
 
 
 def _cache_key(auth):
