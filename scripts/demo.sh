@@ -8,9 +8,12 @@
 #      promotion gates (soak) between environments
 #   4. playbooks/rollout.yml: version 3 answers 50% errors: caught in dev's first cluster, rolled back
 #      and rejected; staging and prod never see it
-#   5. where each version runs (playbooks/rollout_status.yml), then the fleet is stopped (also on failure)
+#   5. where each version runs: checked (playbooks/rollout_status.yml), then one table per environment
+#      (playbooks/status.yml), the board and the record left behind; the fleet is stopped (also on failure)
 #
-# Full Ansible output goes to .state/demo/*.log; the terminal shows plays, decisions and failures.
+# The terminal shows the progress callback's lines (one per event, a header naming the set and environment of
+# each play) and the paths of the live board; the full Ansible output goes to .state/demo/*.log
+# (PD_DEMO_STATE=DIR puts the state, logs, records and boards elsewhere).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,8 +34,11 @@ export ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED=true
 # Pipelining: modules run without temporary files (connection local); forks: the 9 clusters of step 2 at once.
 export ANSIBLE_PIPELINING=true ANSIBLE_FORKS=10
 export ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1 ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_DEPRECATION_WARNINGS=false
+# One line per event (progress) and the record with its live board (rollout_record), beside the normal output.
+export ANSIBLE_CALLBACKS_ENABLED=progressive.delivery.progress,progressive.delivery.rollout_record
 
-state="$root/.state/demo"
+state="${PD_DEMO_STATE:-$root/.state/demo}"
+state_shown="${state#"$root"/}"
 fleet_file="$root/inventories/fleetsim/demo.yml"
 
 stop_fleet() {
@@ -53,22 +59,25 @@ step() {
   echo "==> [$((SECONDS - started))s] $*"
 }
 
-# Plays, decisions (debug messages), one-line failures and the recap; the rest stays in the log.
+# The progress callback's lines (a header per play naming the set and environment, one line per event) and
+# where the board is; everything else (task output, each failure as Ansible words it) stays in the log.
 show() {
-  grep --line-buffered -E '^(PLAY \[|PLAY RECAP|fatal:|failed:|Pausing)|"msg": "|^        "[a-z0-9_]+: |^[a-z0-9-]+ +: ok=' |
-    sed -u -E 's/^fatal: \[([^]]+)\]: FAILED! => .*"msg": "([^"]{0,400}).*/  FAILED on \1: \2/' || true
+  grep --line-buffered -E '^(PROGRESS |rollout (board|record))' |
+    sed -u -E -e 's/^PROGRESS ---- (.*)$/  -- \1/' -e 's/^PROGRESS /     /' -e 's/^rollout (board|record)/  rollout \1/' || true
 }
 
+# The playbook writes its log through tee in the foreground: nothing reads a log before it exists.
 playbook() {  # playbook <log name> <ansible-playbook args...>
-  local log="$state/$1.log" rc
+  local name="$1" rc
   shift
   set +e
-  ansible-playbook -i "$state/fleet.yml" "$@" >"$log" 2>&1 &
-  local pid=$!
-  tail -n +1 -f --pid="$pid" "$log" | show
-  wait "$pid"
-  rc=$?
+  PD_ROLLOUT_RECORD="$state/records/$name.json" \
+    ansible-playbook -i "$state/fleet.yml" "$@" 2>&1 | tee "$state/$name.log" | show
+  rc=${PIPESTATUS[0]}
   set -e
+  if [ "$rc" -ne 0 ]; then
+    echo "  ($name: ansible-playbook exited $rc; the whole output is in $state_shown/$name.log)"
+  fi
   return "$rc"
 }
 
@@ -99,7 +108,8 @@ plugin: progressive.delivery.fleet
 fleet_file: $fleet_file
 fleetsim_state_dir: $state
 YAML
-ansible-inventory -i "$state/fleet.yml" --graph services | sed 's/^/  /'
+ansible-inventory -i "$state/fleet.yml" --graph services 2>"$state/inventory.log" | sed 's/^/  /' ||
+  { cat "$state/inventory.log" >&2; exit 1; }
 
 step "deploying web version 1 in every cluster of the services set"
 playbook app-v1 scripts/demo/app.yml -e demo_hosts=services
@@ -116,15 +126,44 @@ if playbook rollout-v3 playbooks/rollout.yml -e @scripts/demo/vars.yml -e multic
   echo "demo: version 3 should have been stopped in dev, but the rollout passed" >&2
   exit 1
 fi
-if ! grep -q "web 3 rolled back" "$state/rollout-v3.log"; then
+if ! grep -q "^PROGRESS .* web 3 ROLLBACK " "$state/rollout-v3.log"; then
   echo "demo: version 3 failed, but not through a gate and a rollback (see $state/rollout-v3.log)" >&2
   exit 1
 fi
+python3 - "$state/records/rollout-v3.json" <<'PY'
+import json, sys
+
+for rollback in json.load(open(sys.argv[1]))["rollbacks"][:1]:
+    print("  why: " + rollback["reason"])
+PY
 echo "  -> version 3 was caught in dev, rolled back and rejected; staging and prod never saw it"
 
 step "where each version runs (every cluster must still run version 2)"
-playbook status playbooks/rollout_status.yml -e @scripts/demo/vars.yml -e environment_promotion_version=3 \
+playbook check-v2 playbooks/rollout_status.yml -e @scripts/demo/vars.yml -e environment_promotion_version=3 \
   -e '{"environment_promotion_report_sets": ["services"]}' -e environment_promotion_report_require_version=2
+playbook status playbooks/status.yml -e release_app=web -e release_namespace=shop -e status_hosts=services \
+  -e fleet_status_json_path="$state/status.json"
+python3 - "$state/status.json" <<'PY'
+import json, sys
+
+rows = json.load(open(sys.argv[1]))
+rows.sort(key=lambda r: (r["set"], r["environment_index"], r["region_index"], r["cluster"]))
+width = max(len(r["cluster"]) for r in rows)
+for key in dict.fromkeys((r["set"], r["environment"]) for r in rows):
+    print("  %s / %s" % key)
+    print("    %-*s  %-7s  %s" % (width, "CLUSTER", "VERSION", "STATE"))
+    for r in (r for r in rows if (r["set"], r["environment"]) == key):
+        if r["error"]:
+            state = "cannot be read: " + r["error"]
+        elif r["canary"]:
+            state = "release of version %s in progress" % r["canary"]
+        else:
+            state = "steady" if r["version"] else "not deployed"
+        if r["rejected"]:
+            state += "; version%s %s rejected" % ("s" if len(r["rejected"]) > 1 else "", ", ".join(r["rejected"]))
+        version = r["version"] + (" -> " + r["canary"] if r["canary"] else "") if r["version"] else "-"
+        print("    %-*s  %-7s  %s" % (width, r["cluster"], version, state))
+PY
 
 step "the failed canary's logs"
 # The rollback deleted web 3's pods, and their logs with them (as on any cluster): the demo followed
@@ -141,4 +180,13 @@ if ! grep -q '" 500 ' "$state/web-3-canary.log" 2>/dev/null; then
 fi
 { head -n 3 "$state/web-3-canary.log"; grep -m 3 '" 500 ' "$state/web-3-canary.log"; } | sed 's/^/    /'
 
-step "demo passed in $((SECONDS - started))s (logs in ${state#"$root"/})"
+step "what the demo leaves behind"
+for run in rollout-v2 rollout-v3; do
+  echo "  $run: record $state_shown/records/$run.json"
+  echo "  $run: board  $state_shown/records/$run.html"
+done
+echo "  open a board: xdg-open $state_shown/records/rollout-v3.html"
+echo "  or serve them: python3 -m http.server 8000 --bind 127.0.0.1 --directory $state_shown/records"
+echo "                 (then http://127.0.0.1:8000/rollout-v3.html)"
+
+step "demo passed in $((SECONDS - started))s (logs in $state_shown)"

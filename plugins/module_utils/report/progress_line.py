@@ -45,9 +45,14 @@ def _verdict(step, cluster, events):
 def progress_line(step, cluster, events=()):
     """e.g. PROGRESS 11:02:03 services-dev-us-east1 web 2 step 2 | split 2/2 (50%) | changed | 3.1s"""
     what = WHAT.get(step["kind"], step["kind"])
+    version = step.get("version") or "-"
     if step["kind"] in ("step", "gate") and step.get("step"):
         what += " %s" % step["step"]
+    if step["kind"] == "gate" and (cluster or {}).get("state") in ("untouched", "verified"):
+        # No release of this run in the cluster: a gate before it (environment_promotion's promotion gate
+        # judges the previous environment), not a gate of the version it runs.
+        what, version = "promotion gate", ""
     duration = "%.1fs" % step["duration"] if step.get("duration") is not None else "-"
-    return "PROGRESS %s %s %s %s %s | %s | %s | %s" % (
-        (step.get("ended_at") or "")[11:19], step["cluster"], step.get("app") or "-", step.get("version") or "-",
+    return "PROGRESS %s %s %s %s%s | %s | %s | %s" % (
+        (step.get("ended_at") or "")[11:19], step["cluster"], step.get("app") or "-", version + " " if version else "",
         what, _split(step, cluster), _verdict(step, cluster, events), duration)

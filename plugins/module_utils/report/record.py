@@ -244,7 +244,9 @@ class RolloutRecorder(object):
         return self._events(state, step, failed)
 
     def _remember_app(self, step):
-        if not step["app"] or step["kind"] == "info":
+        # The versions this run releases: a gate or a read in a cluster can be about another version (a
+        # promotion gate runs in the next environment, which still runs the old one).
+        if not step["app"] or step["kind"] in ("info", "gate"):
             return
         key = (step["app"], step["namespace"], step["version"])
         for app in self.record["apps"]:
