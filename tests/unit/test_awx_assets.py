@@ -262,8 +262,7 @@ def fleet_inventory(assets, tmp_path_factory):
     return config, json.loads(proc.stdout)
 
 
-def test_inventory_source_is_a_fleet_plugin_file_of_the_project_with_known_options(assets, fleet_plugin_options,
-                                                                                     fleet_inventory):
+def test_inventory_source_is_a_fleet_plugin_file_with_known_options(assets, fleet_plugin_options, fleet_inventory):
     (source,) = assets["inventory_sources"]
     assert source["source"] == "scm" and source["source_project"] == assets["projects"][0]["natural_key"]
     assert source["source_path"].endswith(("fleet.yml", "fleet.yaml"))  # the plugin only takes such files
