@@ -64,6 +64,6 @@ class CallbackModule(RolloutEvents, CallbackBase):
         self._display.display(progress_line(step, self.recorder.record["clusters"].get(step["cluster"]), events))
 
     def on_rollout_end(self, record):
-        if record["steps"]:
+        if self.recorder.released():  # a run that only read (status) has nothing to sum up
             finished = (record["run"]["finished_at"] or "")[11:19]
             self._display.display("PROGRESS %s rollout finished | %s" % (finished, record["run"]["summary"]))

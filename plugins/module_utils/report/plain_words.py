@@ -88,9 +88,11 @@ def failed_gate(step):
         requests = measurement["requests"]
         failures = requests.get("failures") or {}
         got = ", ".join(what if len(failures) == 1 else "%s x%s" % (what, n) for what, n in sorted(failures.items()))
-        return "%s of %s smoke requests to version %s got %s (the gate %s, check %s)" % (
+        where = "in %s" % step.get("cluster") + (" at step %s" % step["step"] if step.get("step") else "")
+        split = split_words(step)
+        return "%s of %s smoke requests to version %s got %s (check %s %s%s)" % (
             sum(failures.values()) or requests.get("total", 0) - requests.get("passed", 0), requests.get("total"),
-            step.get("version"), got or "a wrong answer", _where(step), measurement.get("check"))
+            step.get("version"), got or "a wrong answer", measurement.get("check"), where, ", " + split if split else "")
     if step.get("blame") == "evidence":
         return "the gate %s could not judge version %s: %s" % (
             _where(step), step.get("version"), step.get("reason") or step.get("message") or "no reason given")

@@ -48,6 +48,6 @@ def test_a_failed_smoke_gate_reads_as_requests_and_statuses():
                                      {"labels": {"request": "2", "status": "200"}, "value": 0.01},
                                      {"labels": {"request": "3", "status": "500"}, "value": 0.01}]}]}, True, 1.0, 2.0)
     stop = recorder.record["decisions"][-1]["reason"]
-    assert stop.startswith("2 of 3 smoke requests to version 3 got HTTP 500 (the gate in c1"), stop
+    assert stop == "2 of 3 smoke requests to version 3 got HTTP 500 (check smoke-web-3 in c1, 1 of 3 pods on 3)", stop
     html = board.render(recorder.finish(3.0))
     assert "1 of 3 requests passed, failures: HTTP 500 x2" in html and "smoke requests passed in c1" in html
