@@ -24,8 +24,10 @@ def service_account_user(namespace, name=SERVICE_ACCOUNT):
 
 
 def shipped(filename):
+    """The objects of a shipped manifest (a List's items taken out, as kubectl apply takes them)."""
     with open(os.path.join(RBAC_DOCS, filename)) as handle:
-        return [doc for doc in yaml.safe_load_all(handle) if doc]
+        docs = [doc for doc in yaml.safe_load_all(handle) if doc]
+    return [item for doc in docs for item in (doc.get("items") or [] if doc.get("kind") == "List" else [doc])]
 
 
 def without(cluster_role, api_group, resource, verb):

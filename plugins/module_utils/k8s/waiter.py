@@ -11,13 +11,16 @@ from ansible_collections.progressive.delivery.plugins.module_utils.k8s.args impo
     DEFAULT_WAIT_SLEEP,
     DEFAULT_WAIT_TIMEOUT,
 )
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.object_watch import (  # noqa: F401 - re-exported
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.object_watch import (
     MAX_WATCH_SECONDS,
     ObjectWatch,
     WaitError,
     WaitFailedError,
     WaitTimeoutError,
 )
+
+# The wait errors live with the one wait mechanism; callers of the modules' `wait` find them here too.
+__all__ = ["MAX_WATCH_SECONDS", "Waiter", "WaitError", "WaitFailedError", "WaitTimeoutError"]
 
 
 class Waiter:

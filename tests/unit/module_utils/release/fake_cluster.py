@@ -185,8 +185,9 @@ class FakeCluster:
 
     def patch(self, api_version, kind, namespace, name, body, patch_type="merge", dry_run=False, subresource=None):
         self.calls.append(("patch", kind, name, copy.deepcopy(body)))
-        return self._send("PATCH", "patch", lambda: self._store(merge_patch(self.objects[(kind, namespace, name)],
-                                                                             body)), body=body)
+        def patch():
+            return self._store(merge_patch(self.objects[(kind, namespace, name)], body))
+        return self._send("PATCH", "patch", patch, body=body)
 
     def delete(self, api_version, kind, namespace, name, propagation_policy="Background", dry_run=False):
         self.calls.append(("delete", kind, name))
