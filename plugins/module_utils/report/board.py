@@ -18,8 +18,10 @@ from html import escape
 
 from ansible_collections.progressive.delivery.plugins.module_utils.report import charts
 from ansible_collections.progressive.delivery.plugins.module_utils.report.plain_words import (
+    failed_gate,
     format_value,
     metric_name,
+    passed_gate,
     requests_words,
 )
 
@@ -198,12 +200,23 @@ def _verdict_html(step):
     return _e(step.get("status"))
 
 
+def timeline_legend():
+    kinds = [(charts.STEP_COLOURS[k], label) for k, label in (
+        ("info", "read the cluster"), ("canary", "canary created"), ("step", "split moved"), ("gate", "gate passed"),
+        ("finish", "promoted"), ("rollback", "rollback"))]
+    kinds.append((charts.FAILED_COLOUR, "failed step or gate"))
+    return '<p class="legend">bars: %s</p>' % "".join(
+        '<span><i style="background:%s"></i>%s</span>' % (colour, _e(label)) for colour, label in kinds)
+
+
 def steps_table(record):
     rows = ['<table><tr><th>#</th><th>ended (UTC)</th><th>cluster</th><th>what</th><th>version</th><th>step</th>'
             '<th>split stable/canary</th><th>canary %</th><th>verdict</th><th>duration</th><th>detail</th></tr>']
     for s in record.get("steps") or []:
         split = s.get("split_after") or {}
         detail = s.get("reason") or s.get("message") or ""
+        if s.get("kind") == "gate":  # what was observed, not the gate's condition
+            detail = failed_gate(s) if s.get("verdict") != "pass" else passed_gate(s)
         rows.append("<tr><td class=num>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=num>%s</td>"
                     "<td class=num>%s</td><td class=num>%s</td><td>%s</td><td class=num>%s</td><td>%s</td></tr>" % (
                         s["seq"], _e((s.get("ended_at") or "")[11:19]), _e(s["cluster"]), _e(s["kind"]),
@@ -242,10 +255,10 @@ def measurements_section(record):
         return '<p class="empty">no gate measured anything yet</p>'
     out = ['<div class="charts">']
     for (cluster, metric), points in sorted(groups.items()):
-        title = "%s in %s" % (metric_name(metric), cluster)
+        chart = charts.measurement_chart("%s in %s" % (metric_name(metric), cluster), metric, points)
         if metric == "pass_ratio" and points[-1].get("requests"):
-            title += ", last: %s" % requests_words(points[-1]["requests"])
-        out.append(charts.measurement_chart(title, metric, points))
+            chart = '<div>%s<p class="meta">last: %s</p></div>' % (chart, _e(requests_words(points[-1]["requests"])))
+        out.append(chart)
     out.append("</div><h3>measurements</h3><table><tr><th>time (UTC)</th><th>cluster</th><th>check</th><th>step</th>"
                "<th>version</th><th>value</th><th>stable</th><th>threshold</th><th>phase</th></tr>")
     for step in record.get("steps") or []:
@@ -306,7 +319,7 @@ def render(record, refresh=None):
                 '(last written %s UTC).</p>' % (_e(refresh), _e(_last_event(record))))
     body = [head, live, reasons_section(record),
             "<h2>Fleet</h2>", fleet_grid(record),
-            "<h2>Timeline</h2>", charts.timeline(record.get("steps") or []), steps_table(record),
+            "<h2>Timeline</h2>", charts.timeline(record.get("steps") or []), timeline_legend(), steps_table(record),
             "<h2>Gate measurements</h2>", measurements_section(record)]
     reload = '<meta http-equiv="refresh" content="%d">' % int(refresh) if refresh else ""
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>%s</title>%s'
