@@ -21,7 +21,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.k8s.client im
     get_client,
 )
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import K8sApiError, one_line
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.waiter import Waiter
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.waiter import WaitError, Waiter
 
 # The oldest kubernetes client release the collection is tested with (requirements.txt pins the same).
 MIN_KUBERNETES_VERSION = "24.2.0"
@@ -111,6 +111,29 @@ class K8sModule(AnsibleModule):
         if sleep is not None:
             kwargs["sleep"] = sleep
         return Waiter(self.client, **kwargs)
+
+    def run(self, operation, input_errors=(), **fail_extra):
+        """The one entry point of every module: check the wait options, run operation(), and exit_json with its
+        result (its ``diff`` kept only in diff mode and when something changed), or fail_json in one line.
+
+        input_errors: the caller's exception classes for bad input (message, field, details, blame); an API or
+        wait failure blames the evidence (the API server, the cluster), never the input or a version.
+        """
+        for option in ("wait_timeout", "wait_sleep"):
+            if self.params.get(option) is not None and self.params[option] < 1:
+                self.fail_json(msg="%s: must be 1 second or more" % option, field=option)
+        try:
+            result = operation()
+        except tuple(input_errors) as err:
+            details = dict((k, v) for k, v in (getattr(err, "details", None) or {}).items()
+                           if k not in ("msg", "field", "changed", "blame"))
+            self.fail_json(msg=err.message, field=err.field, blame=getattr(err, "blame", None), **details)
+        except (K8sApiError, WaitError) as err:
+            self.fail_from_error(err, blame="evidence", **fail_extra)
+        diff = result.pop("diff", None)
+        if self._diff and diff is not None and result.get("changed"):
+            result["diff"] = diff
+        self.exit_json(**result)
 
     def fail_from_error(self, err, **extra):
         """fail_json with a one-line msg and a structured ``error`` for any exception."""

@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import K8sApiError
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.waiter import WaitError
 from ansible_collections.progressive.delivery.plugins.module_utils.multicluster.errors import InvalidInput
 
 COMMON_ARG_SPEC = {
@@ -18,17 +16,8 @@ COMMON_ARG_SPEC = {
 
 
 def run(module, operation):
-    """exit_json with operation(module)'s result, or fail_json naming the field and the fix."""
-    for option in ("wait_timeout", "wait_sleep"):
-        if module.params.get(option) is not None and module.params[option] < 1:
-            module.fail_json(msg="%s: must be 1 second or more" % option, field=option)
-    try:
-        result = operation(module)
-    except InvalidInput as err:
-        module.fail_json(msg=err.message, field=err.field)
-    except (K8sApiError, WaitError) as err:
-        module.fail_from_error(err)
-    module.exit_json(**result)
+    """operation(module) through the module's one runner (K8sModule.run); bad input fails naming the field."""
+    module.run(lambda: operation(module), input_errors=(InvalidInput,))
 
 
 def result_of(module, outcome, **extra):

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import copy
 
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import K8sApiError
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.waiter import WaitError
 from ansible_collections.progressive.delivery.plugins.module_utils.release import names
 from ansible_collections.progressive.delivery.plugins.module_utils.release.context import ReleaseContext
-from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import BLAME_EVIDENCE, ReleaseError
+from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import ReleaseError
 
 APP_ARG_SPEC = {
     "namespace": {"type": "str", "required": True},
@@ -56,25 +54,16 @@ def context_from(module, wait=None):
 
 
 def run(module, operation, wait=None):
-    """Run operation(ctx) and exit_json with its result, or fail_json naming the field and the fix."""
+    """Run operation(ctx) through the module's one runner (K8sModule.run): exit_json with its result, or
+    fail_json naming the field and the fix (and whose fault it was, ``blame``)."""
     if module.params.get("lock_ttl") is not None and module.params["lock_ttl"] < 1:
         module.fail_json(msg="lock_ttl: must be 1 second or more", field="lock_ttl")
-    for opt in ("wait_timeout", "wait_sleep"):
-        if module.params.get(opt) is not None and module.params[opt] < 1:
-            module.fail_json(msg="%s: must be 1 second or more" % opt, field=opt)
-    try:
+
+    def release_operation():
         names.check_label_key("app_label", module.params["app_label"])
         names.check_label_key("version_label", module.params["version_label"])
         names.check_label_value("app", module.params["app"])
         names.check_namespace("namespace", module.params["namespace"])
-        result = operation(context_from(module, wait))
-    except ReleaseError as err:
-        details = dict((k, v) for k, v in err.details.items() if k not in ("msg", "field", "changed", "blame"))
-        module.fail_json(msg=err.message, field=err.field, blame=err.blame, **details)
-    except (K8sApiError, WaitError) as err:
-        # The API server or a wait let us down, not the version (a canary that fails raises CanaryFailed).
-        module.fail_from_error(err, blame=BLAME_EVIDENCE)
-    diff = result.pop("diff", None)
-    if module._diff and diff is not None and result.get("changed"):
-        result["diff"] = diff
-    module.exit_json(**result)
+        return operation(context_from(module, wait))
+
+    module.run(release_operation, input_errors=(ReleaseError,))
