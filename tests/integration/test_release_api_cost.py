@@ -52,7 +52,12 @@ def test_every_step_of_a_release_costs_at_most_ten_requests(rf):
         assert moved["step"] == target and moved["after"]["canary"]["ready_replicas"] == target
         gated, gate_cost = counted(rf, requests, "gate_check", checks=[POD_GATE], fail_on_inconclusive=True, **auth)
         assert gated["verdict"] == "pass", gated
-        costs.append((target, sum(step_cost.values()) + sum(gate_cost.values()), dict(step_cost), dict(gate_cost)))
+        # The lock is rewritten once a tenth of its TTL (90 s) has passed since its last write, whatever the
+        # steps do: on a busy machine a step can fall on that moment. That write is the lock's, not the step's.
+        renewals = step_cost.get("update configmaps", 0)
+        assert renewals <= 1, step_cost
+        costs.append((target, sum(step_cost.values()) + sum(gate_cost.values()) - renewals, dict(step_cost),
+                      dict(gate_cost)))
     over = [c for c in costs if c[1] > BUDGET]
     assert over == [], "steps over the budget of %d requests: %s" % (BUDGET, over)
     for _target, _total, step_cost, gate_cost in costs:
