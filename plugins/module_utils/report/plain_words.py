@@ -104,8 +104,14 @@ def failed_gate(step):
 
 def passed_gate(step):
     shown = [m for m in step.get("measurements") or [] if m.get("value") is not None]
+    # What a person judges a version by first: its error rate, latency or smoke requests; a restart count after.
+    shown = ([m for m in shown if m.get("metric") in ("error_rate", "latency") or m.get("requests")]
+             or [dict(m, check_named=True) for m in shown])
     if shown:
-        return "gate passed %s: %s" % (_where(step), measurement_words(shown[-1]))
+        words = measurement_words(shown[-1])
+        if shown[-1].get("check_named"):
+            words += " (check %s)" % shown[-1].get("check")
+        return "gate passed %s: %s" % (_where(step), words)
     return "gate passed %s" % _where(step)
 
 
