@@ -126,13 +126,10 @@ diff:
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
 from ansible_collections.progressive.delivery.plugins.module_utils.multicluster import objects
-from ansible_collections.progressive.delivery.plugins.module_utils.multicluster.apply import (
-    ensure_absent,
-    ensure_present,
-    wait_gone,
-)
 from ansible_collections.progressive.delivery.plugins.module_utils.multicluster.module_support import (
     COMMON_ARG_SPEC,
+    ensure_absent_and_gone,
+    ensure_present_and_ready,
     result_of,
     run,
 )
@@ -150,19 +147,13 @@ def ensure(module):
     client = module.client
     api_version, kind = objects.MCI_API_VERSION, objects.MCI_KIND
     if p["state"] == "absent":
-        outcome = ensure_absent(client, api_version, kind, p["namespace"], p["name"], module.check_mode)
-        if outcome.changed and p["wait"] and not module.check_mode:
-            wait_gone(module.waiter(), api_version, kind, p["namespace"], p["name"])
-        return result_of(module, outcome)
+        return ensure_absent_and_gone(module, api_version, kind)
     desired = objects.multicluster_ingress(p["name"], p["namespace"], p["default_backend"], p["rules"],
                                            p["annotations"])
     check_backends(client, desired)
-    outcome = ensure_present(client, desired, module.check_mode)
-    if p["wait"] and not module.check_mode:
-        distinct = set((backend["serviceName"], str(backend["servicePort"]))
-                       for field, backend in objects.ingress_backends(desired))
-        outcome.obj = module.waiter().wait_for(api_version, kind, p["namespace"], p["name"],
-                                               mci_ready(len(distinct)))[0]
+    distinct = set((backend["serviceName"], str(backend["servicePort"]))
+                   for field, backend in objects.ingress_backends(desired))
+    outcome = ensure_present_and_ready(module, desired, mci_ready(len(distinct)))
     status = outcome.obj.get("status") or {}
     return result_of(module, outcome, vip=status.get("VIP"),
                      backends=list((status.get("CloudResources") or {}).get("NetworkEndpointGroups") or []))

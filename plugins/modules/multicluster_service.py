@@ -163,14 +163,11 @@ from ansible_collections.progressive.delivery.plugins.module_utils.multicluster.
     check_links,
     fleet_memberships,
 )
-from ansible_collections.progressive.delivery.plugins.module_utils.multicluster.apply import (
-    ensure_absent,
-    ensure_present,
-    wait_gone,
-)
 from ansible_collections.progressive.delivery.plugins.module_utils.multicluster.errors import InvalidInput
 from ansible_collections.progressive.delivery.plugins.module_utils.multicluster.module_support import (
     COMMON_ARG_SPEC,
+    ensure_absent_and_gone,
+    ensure_present_and_ready,
     result_of,
     run,
 )
@@ -192,10 +189,7 @@ def ensure(module):
     client = module.client
     api_version, kind = objects.MCS_API_VERSION, objects.MCS_KIND
     if p["state"] == "absent":
-        outcome = ensure_absent(client, api_version, kind, p["namespace"], p["name"], module.check_mode)
-        if outcome.changed and p["wait"] and not module.check_mode:
-            wait_gone(module.waiter(), api_version, kind, p["namespace"], p["name"])
-        return result_of(module, outcome)
+        return ensure_absent_and_gone(module, api_version, kind)
     desired = objects.multicluster_service(p["name"], p["namespace"], p["selector"], p["ports"], p["clusters"],
                                            p["annotations"])
     members, source = fleet_memberships(client, p["known_clusters"])
@@ -209,9 +203,7 @@ def ensure(module):
                         "ConfigMap kube-public/fleet-memberships on context '%s'." % client.context)
         check_links(p["clusters"], members, source)
         expected = p["clusters"]
-    outcome = ensure_present(client, desired, module.check_mode)
-    if p["wait"] and not module.check_mode:
-        outcome.obj = module.waiter().wait_for(api_version, kind, p["namespace"], p["name"], mcs_synced(expected))[0]
+    outcome = ensure_present_and_ready(module, desired, mcs_synced(expected))
     return result_of(module, outcome, derived_services=derived_services(outcome.obj))
 
 

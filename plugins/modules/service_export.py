@@ -83,13 +83,10 @@ diff:
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
 from ansible_collections.progressive.delivery.plugins.module_utils.multicluster import objects
-from ansible_collections.progressive.delivery.plugins.module_utils.multicluster.apply import (
-    ensure_absent,
-    ensure_present,
-    wait_gone,
-)
 from ansible_collections.progressive.delivery.plugins.module_utils.multicluster.module_support import (
     COMMON_ARG_SPEC,
+    ensure_absent_and_gone,
+    ensure_present_and_ready,
     result_of,
     run,
 )
@@ -98,17 +95,11 @@ from ansible_collections.progressive.delivery.plugins.module_utils.multicluster.
 
 def ensure(module):
     p = module.params
-    client = module.client
     api_version, kind = objects.EXPORT_API_VERSION, objects.EXPORT_KIND
     if p["state"] == "absent":
-        outcome = ensure_absent(client, api_version, kind, p["namespace"], p["name"], module.check_mode)
-        if outcome.changed and p["wait"] and not module.check_mode:
-            wait_gone(module.waiter(), api_version, kind, p["namespace"], p["name"])
-        return result_of(module, outcome)
+        return ensure_absent_and_gone(module, api_version, kind)
     desired = objects.service_export(p["name"], p["namespace"], p["annotations"])
-    outcome = ensure_present(client, desired, module.check_mode)
-    if p["wait"] and not module.check_mode:
-        outcome.obj = module.waiter().wait_for(api_version, kind, p["namespace"], p["name"], export_ready)[0]
+    outcome = ensure_present_and_ready(module, desired, export_ready)
     return result_of(module, outcome, conditions=list((outcome.obj.get("status") or {}).get("conditions") or []))
 
 
