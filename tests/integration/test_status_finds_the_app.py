@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.client import get_client
-from ansible_collections.progressive.delivery.plugins.module_utils.release.scaling import DeploymentWait
+from ansible_collections.progressive.delivery.plugins.module_utils.release.app_watch import wait_rolled_out
 from ansible_collections.progressive.delivery.tests.support.release_fleet import app_deployment, app_service
 
 pytestmark = pytest.mark.timeout(300)
@@ -38,7 +38,7 @@ def shop(fleetsim_session_fleet, tmp_path_factory):
         if client.get("apps/v1", "Deployment", "shop", "web") is None:
             client.create(app_deployment("web", VERSIONS[name], 2, namespace="shop"))
             client.create(app_service("web", namespace="shop"))
-        DeploymentWait(client, timeout=60, sleep=1).until_rolled_out(client.get("apps/v1", "Deployment", "shop", "web"))
+        wait_rolled_out(client, timeout=60, sleep=1, deployment=client.get("apps/v1", "Deployment", "shop", "web"))
         hosts[name] = {"fleet_cluster": name, "fleet_set": info.set, "fleet_environment": info.environment,
                        "fleet_environment_index": ["dev", "prod"].index(info.environment), "fleet_region": info.region,
                        "fleet_role": "member", "fleet_kubeconfig": str(fleet.kubeconfig), "fleet_context": info.context,

@@ -170,8 +170,10 @@ def fleet_grid(record):
         for env in environments:
             names = [by_place[(env, region)] for region in regions if (env, region) in by_place]
             if not any(_app_here(clusters.get(name)) for name in names):
-                out.append('<tr><th>%s</th><td class="collapsed" colspan="%d">%d clusters: the app is not here</td></tr>'
-                           % (_e(env or "-"), len(regions), len(names)))
+                read = all((clusters.get(name) or {}).get("exists") is False for name in names)
+                out.append('<tr><th>%s</th><td class="collapsed" colspan="%d">%d clusters (%s): %s</td></tr>' % (
+                    _e(env or "-"), len(regions), len(names), _e(", ".join(names)),
+                    "the app does not run in them" if read else "not part of this run (not read)"))
                 continue
             row = ['<tr><th>%s</th>' % _e(env or "-")]
             for region in regions:

@@ -26,7 +26,8 @@ def test_grid_keeps_fleet_order_and_colours_states():
     assert html.index(">us-east1<") < html.index(">asia-east1<")
     # The other dev cluster was not read: shown, not guessed; staging and prod, where nothing is known, one line each.
     assert html.count('data-state="untouched"') == 1 and "not read" in html
-    assert html.count("2 clusters: the app is not here") == 2
+    assert html.count("2 clusters (") == 2 and html.count("): not part of this run (not read)") == 2
+    assert "2 clusters (svc-prod-us-east1, svc-prod-asia-east1)" in html
     assert 'style="background:%s"><div class="state">rolled back' % board.STATE_COLOURS["rolled_back"] in html
     assert 'data-cluster="svc-dev-us-east1" data-state="rolled_back" data-versions="2"' in html
     assert "Rolled back in svc-dev-us-east1:</b> Version 3 of web was rolled back" in html
