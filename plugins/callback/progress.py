@@ -13,6 +13,9 @@ description:
   - Prints one line whenever one of the collection's release modules finishes for a cluster (the host the
     task ran for) - the canary created, a step of the split, a gate verdict, a finish, a rollback - with
     the cluster, the split (stable/canary pods and the canary's share), the verdict and the duration.
+  - Before the lines of a play over fleet clusters, a header naming the environment set and environment(s) of
+    the play's hosts, then the play's name (C(PROGRESS ---- set shop, environment dev) ...); a gate in a cluster where the run
+    has no release (the promotion gate before an environment) is called a promotion gate.
   - An aggregate callback, so it works beside any stdout callback, in a terminal and in AWX job output
     (plain text lines, no colour unless the terminal has it, no cursor movement).
   - Enable it with C(callbacks_enabled = progressive.delivery.progress) (or E(ANSIBLE_CALLBACKS_ENABLED)).
