@@ -154,3 +154,26 @@ def test_notify_failures_warn_without_the_secret_url(callback_loader, display, d
 def test_notify_without_url_says_so_once_per_message(callback_loader, display, drive):
     drive(load(callback_loader, "rollout_notify", display), GOOD_RELEASE)
     assert display.warnings and all("PD_ROLLOUT_WEBHOOK_URL" in w for w in display.warnings)
+
+
+def test_the_board_opens_at_the_fleet_read_with_what_runs_where(callback_loader, display, drive, tmp_path):
+    """release_info with clusters: (the rollout playbooks' plan) - the board is written and announced before any step."""
+    path = tmp_path / "run.json"
+    callback = load(callback_loader, "rollout_record", display, path=str(path))
+    summaries = {"shop-dev-us-east1": {"ok": True, "exists": True, "version": "2", "canary": None, "split": None,
+                                       "ready": "3/3", "phase": None, "step": None, "age_seconds": 5},
+                 "shop-prod-us-east1": {"ok": False, "msg": "unreachable"}}
+    read = ("release_info", {"app": "web", "namespace": "shop", "clusters": {"shop-dev-us-east1": {}}},
+            {"app": "web", "namespace": "shop", "clusters": summaries}, False)
+    drive(callback, [read], finish=False)
+    html = path.with_suffix(".html").read_text()
+    assert display.lines == ["rollout board (live, reloads every 5s while the run goes on): %s" % path.with_suffix(".html")]
+    assert 'data-cluster="shop-dev-us-east1" data-state="untouched" data-versions="2"' in html and "runs 2 (3 pods)" in html
+    assert not path.exists()  # the record itself only once something is released
+
+
+def test_progress_names_the_set_and_environment_of_each_play(callback_loader, display):
+    callback = load(callback_loader, "progress", display)
+    callback.on_play("Promotion gate, then the environment region by region", [("shop", "dev")])
+    callback.on_play("Show where each version runs", [])
+    assert display.lines == ["PROGRESS ---- set shop, environment dev: Promotion gate, then the environment region by region"]
