@@ -255,9 +255,10 @@ lane_checks() {
   step reliability-fast run_pytest tests/reliability -m reliability_fast
 }
 
-# The fleet lanes run at a lower CPU priority (nice 10; PD_FLEET_NICE): they are many processes that mostly
-# wait, the checks lane is one CPU-bound chain. At equal priority the checks got a sliver of the CPU, finished
-# last and left one core idle at the end; this way they take about one core and the fleet tests the rest.
+# The integration and fleetsim lanes run at a lower CPU priority (nice 10; PD_FLEET_NICE): they are many
+# processes that mostly wait, the checks lane is one CPU-bound chain. At equal priority the checks got a sliver
+# of the CPU, finished last and left one core idle at the end; this way they take about one core and the fleet
+# tests the rest. Molecule stays at normal priority: release_failures bounds a failure's wall-clock time (60 s).
 fleet_lane() {  # fleet_lane <step args...>
   renice -n "${PD_FLEET_NICE:-10}" -p "$BASHPID" >/dev/null 2>&1 || true
   step "$@"
@@ -273,7 +274,7 @@ else
   lane_checks & pids+=($!)
   fleet_lane integration run_integration & pids+=($!)
   fleet_lane fleetsim run_pytest tests/fleetsim & pids+=($!)
-  fleet_lane molecule run_molecule & pids+=($!)
+  step molecule run_molecule & pids+=($!)
   wait "${pids[@]}"
 fi
 
