@@ -185,6 +185,7 @@ class FakeCluster:
 
     def patch(self, api_version, kind, namespace, name, body, patch_type="merge", dry_run=False, subresource=None):
         self.calls.append(("patch", kind, name, copy.deepcopy(body)))
+
         def patch():
             return self._store(merge_patch(self.objects[(kind, namespace, name)], body))
         return self._send("PATCH", "patch", patch, body=body)
