@@ -140,75 +140,93 @@ class Condition(object):
         )
 
     def _validate(self, node):
-        if isinstance(node, ast.Constant):
-            if not isinstance(node.value, (int, float, str, bool, type(None))):
-                self._reject("the literal %r" % (node.value,))
-            return
-        if isinstance(node, ast.Name):
-            if node.id not in self.names and node.id not in CONSTANTS:
-                if node.id in FUNCTIONS:
-                    self._reject("the function '%s' without calling it" % node.id)
-                raise ConditionError(
-                    "'%s' uses the unknown name '%s' (known: %s)"
-                    % (self.text, node.id, ", ".join(sorted(self.names | set(CONSTANTS))))
-                )
-            return
-        if isinstance(node, ast.BoolOp):
-            for value in node.values:
-                self._validate(value)
-            return
-        if isinstance(node, ast.BinOp):
-            if type(node.op) not in _BINARY:
-                self._reject("the operator '%s'" % _SYMBOLS.get(type(node.op), type(node.op).__name__))
-            self._validate(node.left)
-            self._validate(node.right)
-            return
-        if isinstance(node, ast.UnaryOp):
-            if type(node.op) not in _UNARY:
-                self._reject("the operator '%s'" % _SYMBOLS.get(type(node.op), type(node.op).__name__))
-            self._validate(node.operand)
-            return
-        if isinstance(node, ast.Compare):
-            for op in node.ops:
-                if type(op) not in _COMPARE:
-                    self._reject("the comparison '%s'" % _SYMBOLS.get(type(op), type(op).__name__))
-            self._validate(node.left)
-            for comparator in node.comparators:
-                self._validate(comparator)
-            return
-        if isinstance(node, ast.Call):
-            if isinstance(node.func, ast.Attribute):
-                self._reject("attribute access ('.')")
-            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-                name = node.func.id if isinstance(node.func, ast.Name) else "a computed function"
-                self._reject("a call to %s" % name)
-            if node.keywords:
-                self._reject("keyword arguments")
-            for arg in node.args:
-                if isinstance(arg, ast.Starred):
-                    self._reject("'*' arguments")
-                self._validate(arg)
-            return
-        if isinstance(node, (ast.List, ast.Tuple)):
-            for element in node.elts:
-                self._validate(element)
-            return
-        if isinstance(node, ast.Subscript):
-            index = node.slice
-            index_type = getattr(ast, "Index", None)
-            if index_type is not None and isinstance(index, index_type):  # Python < 3.9
-                index = index.value
-            if not isinstance(index, ast.Constant) or not isinstance(index.value, (int, str)):
-                self._reject("an index that is not a constant number or string")
-            self._validate(node.value)
-            return
-        kinds = {
-            ast.Attribute: "attribute access ('.')",
-            ast.Lambda: "lambda",
-            ast.IfExp: "'x if c else y'",
-            ast.Dict: "a dict literal",
-        }
-        self._reject(kinds.get(type(node), "a %s expression" % type(node).__name__))
+        """Walk the parsed condition: every node must be one of the allowed kinds, checked by its own method."""
+        check = self._CHECKS.get(type(node))
+        if check is None:
+            kinds = {
+                ast.Attribute: "attribute access ('.')",
+                ast.Lambda: "lambda",
+                ast.IfExp: "'x if c else y'",
+                ast.Dict: "a dict literal",
+            }
+            self._reject(kinds.get(type(node), "a %s expression" % type(node).__name__))
+        check(self, node)
+
+    def _check_constant(self, node):
+        if not isinstance(node.value, (int, float, str, bool, type(None))):
+            self._reject("the literal %r" % (node.value,))
+
+    def _check_name(self, node):
+        if node.id not in self.names and node.id not in CONSTANTS:
+            if node.id in FUNCTIONS:
+                self._reject("the function '%s' without calling it" % node.id)
+            raise ConditionError(
+                "'%s' uses the unknown name '%s' (known: %s)"
+                % (self.text, node.id, ", ".join(sorted(self.names | set(CONSTANTS))))
+            )
+
+    def _check_operator(self, op, allowed, what="the operator"):
+        if type(op) not in allowed:
+            self._reject("%s '%s'" % (what, _SYMBOLS.get(type(op), type(op).__name__)))
+
+    def _check_bool_op(self, node):
+        for value in node.values:
+            self._validate(value)
+
+    def _check_bin_op(self, node):
+        self._check_operator(node.op, _BINARY)
+        self._validate(node.left)
+        self._validate(node.right)
+
+    def _check_unary_op(self, node):
+        self._check_operator(node.op, _UNARY)
+        self._validate(node.operand)
+
+    def _check_compare(self, node):
+        for op in node.ops:
+            self._check_operator(op, _COMPARE, "the comparison")
+        self._validate(node.left)
+        for comparator in node.comparators:
+            self._validate(comparator)
+
+    def _check_call(self, node):
+        if isinstance(node.func, ast.Attribute):
+            self._reject("attribute access ('.')")
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            name = node.func.id if isinstance(node.func, ast.Name) else "a computed function"
+            self._reject("a call to %s" % name)
+        if node.keywords:
+            self._reject("keyword arguments")
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                self._reject("'*' arguments")
+            self._validate(arg)
+
+    def _check_sequence(self, node):
+        for element in node.elts:
+            self._validate(element)
+
+    def _check_subscript(self, node):
+        index = node.slice
+        index_type = getattr(ast, "Index", None)
+        if index_type is not None and isinstance(index, index_type):  # Python < 3.9
+            index = index.value
+        if not isinstance(index, ast.Constant) or not isinstance(index.value, (int, str)):
+            self._reject("an index that is not a constant number or string")
+        self._validate(node.value)
+
+    _CHECKS = {
+        ast.Constant: _check_constant,
+        ast.Name: _check_name,
+        ast.BoolOp: _check_bool_op,
+        ast.BinOp: _check_bin_op,
+        ast.UnaryOp: _check_unary_op,
+        ast.Compare: _check_compare,
+        ast.Call: _check_call,
+        ast.List: _check_sequence,
+        ast.Tuple: _check_sequence,
+        ast.Subscript: _check_subscript,
+    }
 
     # -- evaluation --------------------------------------------------------------------------
     def evaluate(self, variables):
