@@ -41,6 +41,20 @@ def _scale(lo, hi, out_lo, out_hi):
     return lambda v: out_lo + (v - lo) * (out_hi - out_lo) / span
 
 
+class _ChartFrame(object):
+    """Where a measurement chart draws: ranks along x (one slot per measurement), values up y from 0."""
+
+    left, right, top, bottom = 64, 16, 28, 48
+
+    def __init__(self, width, height, count, y_max):
+        self.width, self.height, self.count, self.y_max = width, height, count, y_max
+        self.step_x = (width - self.left - self.right) / float(count)
+        self.y = _scale(0.0, y_max, height - self.bottom, self.top)
+
+    def x(self, rank):
+        return self.left + self.step_x * (rank + 0.5)
+
+
 def measurement_chart(title, metric, points, width=560, height=230):
     """One chart of a metric: the canary version's values, the stable version's (the baselines) and the
     threshold each measurement was judged against (a dashed step line), in the order measured.
@@ -49,35 +63,42 @@ def measurement_chart(title, metric, points, width=560, height=230):
     The x axis is the measurement's rank (labelled with its step), not its time: gates run minutes apart
     while their measurements are seconds apart, and a time axis would squeeze each gate to a point.
     """
-    left, right, top, bottom = 64, 16, 28, 48
     points = sorted(points, key=lambda p: (p.get("t") or 0))
-    values = []
-    for p in points:
-        values.extend(v for v in (p.get("value"), p.get("baseline"), p.get("threshold")) if v is not None)
+    values = [v for p in points for v in (p.get("value"), p.get("baseline"), p.get("threshold")) if v is not None]
     if not values:
         return '<p class="empty">%s: no numeric measurement</p>' % escape(title)
-    y_max = max(values) * 1.15 or 1.0
-    count = len(points)
-    step_x = (width - left - right) / float(count)
-
-    def x(rank):
-        return left + step_x * (rank + 0.5)
-
-    y = _scale(0.0, y_max, height - bottom, top)
+    frame = _ChartFrame(width, height, len(points), max(values) * 1.15 or 1.0)
     out = ['<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img">'
            % (width, height, width, height),
            '<title>%s</title>' % escape(title),
-           '<text x="%d" y="16" class="ctitle">%s</text>' % (left, escape(title))]
-    for i in range(5):  # horizontal grid with labels
-        v = y_max * i / 4.0
-        out.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" class="grid"/>' % (left, width - right, y(v), y(v)))
+           '<text x="%d" y="16" class="ctitle">%s</text>' % (frame.left, escape(title))]
+    out.extend(_axes(frame, metric, points))
+    legend_x = _version_lines(out, frame, metric, points)
+    out.extend(_threshold_line(frame, points, legend_x))
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _axes(frame, metric, points):
+    """The horizontal grid with value labels, and the step of every few measurements under the x axis."""
+    out = []
+    y, left, right = frame.y, frame.left, frame.width - frame.right
+    for i in range(5):
+        v = frame.y_max * i / 4.0
+        out.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" class="grid"/>' % (left, right, y(v), y(v)))
         out.append('<text x="%d" y="%.1f" class="axis" text-anchor="end">%s</text>'
                    % (left - 4, y(v) + 4, escape(format_value(metric, v))))
-    label_every = max(1, count // 12)
+    label_every = max(1, frame.count // 12)
     for rank, p in enumerate(points):
         if rank % label_every == 0 and p.get("step") is not None:
             out.append('<text x="%.1f" y="%d" class="axis" text-anchor="middle">s%s</text>'
-                       % (x(rank), height - bottom + 14, escape(str(p["step"]))))
+                       % (frame.x(rank), frame.height - frame.bottom + 14, escape(str(p["step"]))))
+    return out
+
+
+def _version_lines(out, frame, metric, points):
+    """A line and marks per version (the stables' first, wide and pale), each in the legend; returns where the
+    legend continues."""
     series = {}
     stables = set()
     for rank, p in enumerate(points):
@@ -86,8 +107,8 @@ def measurement_chart(title, metric, points, width=560, height=230):
         if p.get("baseline") is not None:
             stables.add(str(p.get("baseline_version")))
             series.setdefault(str(p.get("baseline_version")), []).append((rank, p["baseline"], None))
-    legend_x = left
-    legend_y = height - 12
+    x, y = frame.x, frame.y
+    legend_x, legend_y = frame.left, frame.height - 12
     ordered = sorted(series.items(), key=lambda item: (item[0] not in stables, item[0]))
     for index, (version, pts) in enumerate(ordered):
         colour = VERSION_COLOURS[index % len(VERSION_COLOURS)]
@@ -104,19 +125,24 @@ def measurement_chart(title, metric, points, width=560, height=230):
         out.append('<rect x="%d" y="%d" width="10" height="10" fill="%s"/><text x="%d" y="%d" class="axis">version %s</text>'
                    % (legend_x, legend_y - 9, colour, legend_x + 14, legend_y, escape(version)))
         legend_x += 100
+    return legend_x
+
+
+def _threshold_line(frame, points, legend_x):
+    """The dashed step line of the thresholds (each measurement had its own, baseline-relative) and its legend."""
     limits = [(rank, p["threshold"]) for rank, p in enumerate(points) if p.get("threshold") is not None]
-    if limits:
-        path = []
-        for rank, v in limits:  # a step line: every measurement had its own threshold (baseline-relative)
-            path.append("%.1f,%.1f" % (x(rank) - step_x / 2, y(v)))
-            path.append("%.1f,%.1f" % (x(rank) + step_x / 2, y(v)))
-        out.append('<polyline fill="none" stroke="%s" stroke-width="1.5" stroke-dasharray="6 4" points="%s"/>'
-                   % (THRESHOLD_COLOUR, " ".join(path)))
-        out.append('<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-dasharray="6 4"/>'
-                   '<text x="%d" y="%d" class="axis">threshold</text>'
-                   % (legend_x, legend_x + 18, legend_y - 4, legend_y - 4, THRESHOLD_COLOUR, legend_x + 22, legend_y))
-    out.append("</svg>")
-    return "".join(out)
+    if not limits:
+        return []
+    legend_y = frame.height - 12
+    path = []
+    for rank, v in limits:
+        path.append("%.1f,%.1f" % (frame.x(rank) - frame.step_x / 2, frame.y(v)))
+        path.append("%.1f,%.1f" % (frame.x(rank) + frame.step_x / 2, frame.y(v)))
+    return ['<polyline fill="none" stroke="%s" stroke-width="1.5" stroke-dasharray="6 4" points="%s"/>'
+            % (THRESHOLD_COLOUR, " ".join(path)),
+            '<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-dasharray="6 4"/>'
+            '<text x="%d" y="%d" class="axis">threshold</text>'
+            % (legend_x, legend_x + 18, legend_y - 4, legend_y - 4, THRESHOLD_COLOUR, legend_x + 22, legend_y)]
 
 
 def timeline(steps, width=960, lane=26):
