@@ -82,7 +82,10 @@ async def test_ready_pods_listed_in_the_real_shapes(sim):
 @pytest.mark.asyncio
 async def test_not_ready_and_terminating_pods_are_marked(sim):
     sim.api.create("services", service(target_port="http"))  # named port from the container ports
-    sim.api.create("deployments.apps", deployment("web", replicas=2))
+    # The app's shutdown time is read when its pod starts (as a real app's SIGTERM handling is fixed
+    # by its image), so it goes in the template; 30 s keeps the terminating window open under load.
+    sim.api.create("deployments.apps", deployment("web", replicas=2,
+                                                  annotations={"fleetsim.io/shutdown-after": "30s"}))
     await sim.wait_for(deployment_available(sim, "shop", "web"))
     sim.api.create("pods", {"apiVersion": "v1", "kind": "Pod",
                             "metadata": {"name": "sick", "namespace": "shop", "labels": {"app": "web"},
@@ -100,8 +103,6 @@ async def test_not_ready_and_terminating_pods_are_marked(sim):
     assert sick_eps[0]["conditions"] == {"ready": False, "serving": False, "terminating": False}
     # A terminating ready pod leaves Endpoints but stays in its slice as serving + terminating.
     victim = [p for p in sim.items("pods", "shop", app="web") if p["metadata"]["name"] != "sick"][0]
-    sim.api.patch("pods", "shop", victim["metadata"]["name"], {"metadata": {"annotations": {
-        "fleetsim.io/shutdown-after": "30s"}}}, "merge")
     sim.api.delete("pods", "shop", victim["metadata"]["name"])
 
     def terminating():
