@@ -13,8 +13,8 @@ import json
 import os
 import sys
 
-from ansible_collections.progressive.delivery.plugins.module_utils.report import board
-from ansible_collections.progressive.delivery.plugins.module_utils.report.record import RECORD_KIND
+from ansible_collections.progressive.delivery.plugins.plugin_utils.report import board
+from ansible_collections.progressive.delivery.plugins.plugin_utils.report.record import RECORD_KIND
 
 
 def main(argv):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 
-from ansible_collections.progressive.delivery.plugins.module_utils.report.record import STEP_KINDS, RolloutRecorder
+from ansible_collections.progressive.delivery.plugins.plugin_utils.report.record import STEP_KINDS, RolloutRecorder
 
 COLLECTION_PREFIX = "progressive.delivery."
 FREEZE_ACTIONS = (COLLECTION_PREFIX + "release_freeze", "release_freeze")

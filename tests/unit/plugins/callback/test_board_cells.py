@@ -1,7 +1,7 @@
 """What the board's cells and reasons say: versions read from the clusters, no untemplated values, smoke in words."""
 
-from ansible_collections.progressive.delivery.plugins.module_utils.report import board
-from ansible_collections.progressive.delivery.plugins.module_utils.report.record import RolloutRecorder
+from ansible_collections.progressive.delivery.plugins.plugin_utils.report import board
+from ansible_collections.progressive.delivery.plugins.plugin_utils.report.record import RolloutRecorder
 from ansible_collections.progressive.delivery.plugins.plugin_utils.rollout_events import _module_args
 
 FLEET = [{"cluster": "%s-%s-%s" % (s, env, r), "set": s, "environment": env, "region": r}

@@ -2,9 +2,9 @@
 
 import json
 
-from ansible_collections.progressive.delivery.plugins.module_utils.report import board
+from ansible_collections.progressive.delivery.plugins.plugin_utils.report import board
 from ansible_collections.progressive.delivery.plugins.plugin_utils import board_cli
-from ansible_collections.progressive.delivery.plugins.module_utils.report.record import RolloutRecorder
+from ansible_collections.progressive.delivery.plugins.plugin_utils.report.record import RolloutRecorder
 from ansible_collections.progressive.delivery.tests.unit.plugins.callback.rollout_samples import BAD_RELEASE
 
 FLEET = [{"cluster": "svc-%s-%s" % (env, region), "set": "svc", "environment": env, "region": region}

@@ -6,8 +6,8 @@ import os
 import jsonschema
 import pytest
 
-from ansible_collections.progressive.delivery.plugins.module_utils.report.record import RolloutRecorder
-from ansible_collections.progressive.delivery.plugins.module_utils.report.thresholds import check_threshold, threshold
+from ansible_collections.progressive.delivery.plugins.plugin_utils.report.record import RolloutRecorder
+from ansible_collections.progressive.delivery.plugins.plugin_utils.report.thresholds import check_threshold, threshold
 from ansible_collections.progressive.delivery.tests.unit.plugins.callback.rollout_samples import (
     BAD_RELEASE,
     GOOD_RELEASE,

@@ -5,8 +5,8 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.progressive.delivery.plugins.module_utils.fleet.errors import FleetError
-from ansible_collections.progressive.delivery.plugins.module_utils.fleet.model import ROLE_CONFIG, parse_fleet
+from ansible_collections.progressive.delivery.plugins.plugin_utils.fleet.errors import FleetError
+from ansible_collections.progressive.delivery.plugins.plugin_utils.fleet.model import ROLE_CONFIG, parse_fleet
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 DEMO_FLEET = os.path.join(REPO, "inventories", "fleetsim", "demo.yml")

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.progressive.delivery.plugins.module_utils.report import plain_words
+from ansible_collections.progressive.delivery.plugins.plugin_utils.report import plain_words
 
 WHAT = {"canary": "canary", "step": "step", "gate": "gate", "finish": "finish", "rollback": "ROLLBACK", "info": "info"}
 

@@ -23,8 +23,8 @@ import collections
 import os
 import string
 
-from ansible_collections.progressive.delivery.plugins.module_utils.fleet.errors import FleetError
-from ansible_collections.progressive.delivery.plugins.module_utils.fleet.model import ROLE_CONFIG, ROLE_MEMBER, describe
+from ansible_collections.progressive.delivery.plugins.plugin_utils.fleet.errors import FleetError
+from ansible_collections.progressive.delivery.plugins.plugin_utils.fleet.model import ROLE_CONFIG, ROLE_MEMBER, describe
 
 CLUSTER_KEYS = ("context", "host", "kubeconfig", "vars", "wave")
 CONTEXT_FIELDS = ("cluster", "set", "environment", "region")

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from html import escape
 
-from ansible_collections.progressive.delivery.plugins.module_utils.report import charts
-from ansible_collections.progressive.delivery.plugins.module_utils.report.plain_words import (
+from ansible_collections.progressive.delivery.plugins.plugin_utils.report import charts
+from ansible_collections.progressive.delivery.plugins.plugin_utils.report.plain_words import (
     failed_gate,
     format_value,
     metric_name,

@@ -24,7 +24,7 @@ from __future__ import annotations
 import collections
 import re
 
-from ansible_collections.progressive.delivery.plugins.module_utils.fleet.errors import FleetError
+from ansible_collections.progressive.delivery.plugins.plugin_utils.fleet.errors import FleetError
 
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 NAME_RULE = "lowercase letters, digits and '-'"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from html import escape
 
-from ansible_collections.progressive.delivery.plugins.module_utils.report.plain_words import format_value
+from ansible_collections.progressive.delivery.plugins.plugin_utils.report.plain_words import format_value
 
 # One colour per version line; the threshold is always dashed red.
 VERSION_COLOURS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")

@@ -14,8 +14,8 @@ import datetime
 import math
 import uuid
 
-from ansible_collections.progressive.delivery.plugins.module_utils.report import plain_words
-from ansible_collections.progressive.delivery.plugins.module_utils.report.thresholds import check_threshold
+from ansible_collections.progressive.delivery.plugins.plugin_utils.report import plain_words
+from ansible_collections.progressive.delivery.plugins.plugin_utils.report.thresholds import check_threshold
 
 SCHEMA_VERSION = 1
 RECORD_KIND = "progressive.delivery/rollout-record"
