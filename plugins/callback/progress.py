@@ -35,7 +35,7 @@ options:
 
 from ansible.plugins.callback import CallbackBase
 
-from ansible_collections.progressive.delivery.plugins.module_utils.report.progress_line import progress_line
+from ansible_collections.progressive.delivery.plugins.plugin_utils.report.progress_line import progress_line
 from ansible_collections.progressive.delivery.plugins.plugin_utils.rollout_events import RolloutEvents
 
 

@@ -44,7 +44,7 @@ import json
 from ansible.module_utils.urls import open_url
 from ansible.plugins.callback import CallbackBase
 
-from ansible_collections.progressive.delivery.plugins.module_utils.report.notification import (
+from ansible_collections.progressive.delivery.plugins.plugin_utils.report.notification import (
     finish_message,
     rollback_message,
     start_message,

@@ -79,7 +79,7 @@ import time
 
 from ansible.plugins.callback import CallbackBase
 
-from ansible_collections.progressive.delivery.plugins.module_utils.report import board
+from ansible_collections.progressive.delivery.plugins.plugin_utils.report import board
 from ansible_collections.progressive.delivery.plugins.plugin_utils.rollout_events import RolloutEvents
 
 

@@ -133,9 +133,9 @@ from ansible.errors import AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Constructable
 
-from ansible_collections.progressive.delivery.plugins.module_utils.fleet.errors import FleetError
-from ansible_collections.progressive.delivery.plugins.module_utils.fleet.inventory import build_inventory
-from ansible_collections.progressive.delivery.plugins.module_utils.fleet.model import parse_fleet
+from ansible_collections.progressive.delivery.plugins.plugin_utils.fleet.errors import FleetError
+from ansible_collections.progressive.delivery.plugins.plugin_utils.fleet.inventory import build_inventory
+from ansible_collections.progressive.delivery.plugins.plugin_utils.fleet.model import parse_fleet
 
 CONSTRUCTED_OPTIONS = ("compose", "groups", "keyed_groups", "leading_separator", "strict", "use_extra_vars")
 
