@@ -10,6 +10,12 @@ A pod's behaviour comes from its annotations, set on the pod template of a Deplo
 
 - ``fleetsim.io/error-rate``: share of requests answered 500 (0 to 1, default 0).
 - ``fleetsim.io/latency-ms``: mean answer time in milliseconds (default 20).
+- ``fleetsim.io/latency-sigma``: spread of the answer times, the lognormal shape parameter (default
+  0.3: most answers within +-30% of the mean; 0.05 is a tight service, 1 a very uneven one).
+
+Answer times are exported per pod as the ``http_request_duration_seconds`` histogram
+(``_bucket`` with ``le``, ``_sum``, ``_count``), so a canary judge can compare latency
+distributions of versions (set a slower mean on the canary's pod template).
 
 A Service may carry ``fleetsim.io/requests-per-second`` to override the fleet file's rate.
 The pod's ``version`` label names its version in the metrics (``unknown`` without one).
@@ -29,6 +35,7 @@ log = logging.getLogger(__name__)
 
 ERROR_RATE_ANNOTATION = "fleetsim.io/error-rate"
 LATENCY_ANNOTATION = "fleetsim.io/latency-ms"
+LATENCY_SIGMA_ANNOTATION = "fleetsim.io/latency-sigma"
 RATE_ANNOTATION = "fleetsim.io/requests-per-second"
 VERSION_LABEL = "version"
 DEFAULT_LATENCY_MS = 20.0
@@ -99,7 +106,9 @@ class PodBehaviour:
         error_rate = _annotation_number(annotations, ERROR_RATE_ANNOTATION, 0.0, 0.0, 1.0, where)
         latency_ms = _annotation_number(annotations, LATENCY_ANNOTATION, DEFAULT_LATENCY_MS,
                                         0.001, 3_600_000.0, where)
-        return cls(error_rate, LatencyModel(latency_ms / 1000))
+        # A sigma of 0 would make every answer take the same time (and the CDF divide by zero).
+        sigma = _annotation_number(annotations, LATENCY_SIGMA_ANNOTATION, LATENCY_SIGMA, 0.001, 5.0, where)
+        return cls(error_rate, LatencyModel(latency_ms / 1000, sigma))
 
 
 def _annotation_number(annotations: dict[str, str], key: str, default: float, low: float,
