@@ -14,8 +14,9 @@ description:
   - Runs one or more checks and returns a verdict, V(pass), V(fail) or V(inconclusive), every
     measurement taken, and a one-line reason naming the check, the value and the condition.
   - "Providers: V(prometheus) (instant PromQL queries), V(http) (smoke requests), V(kubernetes)
-    (health of a Deployment's pods during the window) and V(jmespath) (an expression over data given
-    to the task, for example another task's registered result)."
+    (health of a Deployment's pods during the window), V(jmespath) (an expression over data given
+    to the task, for example another task's registered result) and V(prometheus_judge) (a statistical
+    canary-versus-baseline judge, Kayenta-style: Mann-Whitney U per metric, weighted groups, a 0-100 score)."
   - Each check is measured O(checks[].count) times, O(checks[].interval) apart, after
     O(checks[].initial_delay), like an Argo Rollouts AnalysisRun metric. All checks run on one
     timeline; the gate stops as soon as a decisive check has failed, errored out or become
@@ -52,6 +53,7 @@ attributes:
     support: none
 requirements:
   - jmespath (for V(jmespath) checks and O(checks[].json_assertions))
+  - scipy (for V(prometheus_judge) checks)
   - kubernetes (the collection's shared client, used by V(kubernetes) checks)
 notes:
   - The connection options (O(kubeconfig), O(context), O(host), ...) are used only by V(kubernetes)
@@ -88,20 +90,23 @@ options:
           - Where the measurements come from.
         type: str
         required: true
-        choices: [prometheus, http, kubernetes, jmespath]
+        choices: [prometheus, http, kubernetes, jmespath, prometheus_judge]
       success_condition:
         description:
           - Expression that must be true for a measurement to be V(Successful).
           - "Names: C(result) (all providers). V(prometheus): C(baseline) (with O(checks[].baseline_query)),
             C(labels) (with O(checks[].per_series)). V(http): C(result) is the pass ratio, also
             C(required_pass_ratio), C(requests), C(passed). V(kubernetes): C(result) is the number of limits
-            exceeded, also C(restarts), C(not_ready), C(waiting), C(warnings), C(pods). Plus the keys of
-            O(checks[].vars)."
+            exceeded, also C(restarts), C(not_ready), C(waiting), C(warnings), C(pods). V(prometheus_judge):
+            C(result) is the score (0-100), also C(critical_failures), C(pass_score), C(marginal_score). Plus the
+            keys of O(checks[].vars)."
           - With only a success condition, a measurement that does not meet it is V(Failed); with both
             conditions, the failure condition wins and meeting neither is V(Inconclusive).
           - Required (this or O(checks[].failure_condition)) for V(prometheus) checks. Defaults to
-            C(result >= required_pass_ratio) for V(http), C(result == 0) for V(kubernetes), and a truthy
-            result for V(jmespath).
+            C(result >= required_pass_ratio) for V(http), C(result == 0) for V(kubernetes), a truthy
+            result for V(jmespath), and for V(prometheus_judge) C(result >= pass_score and critical_failures == 0)
+            with the failure condition C(result < marginal_score or critical_failures > 0) (a score in between is
+            V(Inconclusive)).
         type: str
       failure_condition:
         description:
@@ -271,6 +276,97 @@ options:
           - V(jmespath). JMESPath expression over O(checks[].data); its value is C(result). Required for
             V(jmespath).
         type: str
+      canary_version:
+        description:
+          - V(prometheus_judge). The version whose samples are judged; replaces C({version}) in every metric's
+            query for the canary's samples. Required for V(prometheus_judge).
+        type: str
+      baseline_version:
+        description:
+          - V(prometheus_judge). The version the canary is compared with (the stable version, or a fresh
+            baseline's label); replaces C({version}) for the baseline's samples. Required for V(prometheus_judge).
+        type: str
+      metrics:
+        description:
+          - V(prometheus_judge). The metrics to judge. Required for V(prometheus_judge).
+          - Each query runs as a range query over O(checks[].window), one point per O(checks[].step), once per
+            version; every point of every series is one sample, so keep the C(pod) label
+            (C(sum by (pod) (...))) to get one sample per pod per interval.
+          - A metric is V(high) (V(low)) when the Mann-Whitney U test of the canary's samples against the baseline's
+            is significant (p below O(checks[].significance_level), one-sided in the metric's direction) and the
+            ratio of the sample means is beyond the metric's tolerance; V(nodata) with fewer than
+            O(checks[].min_samples) samples on either side; V(pass) otherwise.
+          - A metric without data makes the measurement no data (O(checks[].on_no_data) decides, never a pass),
+            unless a critical metric failed.
+        type: list
+        elements: dict
+        suboptions:
+          name:
+            description:
+              - Name of the metric, unique within the check.
+            type: str
+            required: true
+          query:
+            description:
+              - PromQL with the placeholder C({version}) (the version label's value) and optionally C({interval})
+                (O(checks[].step) as a PromQL duration, to write C([{interval}]) in a C(rate) so that samples do not
+                overlap). See the examples for latency quantiles and an error ratio per pod.
+            type: str
+            required: true
+          direction:
+            description:
+              - Which change is bad. V(increase) (latency, errors), V(decrease) (throughput, success ratio) or V(either).
+            type: str
+            choices: [increase, decrease, either]
+            default: increase
+          group:
+            description:
+              - Group of the metric for the score (see O(checks[].group_weights)). Defaults to the metric's name.
+            type: str
+          critical:
+            description:
+              - A failed critical metric fails the measurement whatever the score.
+            type: bool
+            default: false
+          tolerance:
+            description:
+              - Effect-size tolerance, the share by which the canary's mean may differ from the baseline's before a
+                significant difference counts (V(0.05) is 5%).
+            type: float
+            default: 0.05
+      window:
+        description:
+          - V(prometheus_judge). How far back each measurement looks (seconds or a duration). Defaults to V(5m).
+        type: str
+      step:
+        description:
+          - V(prometheus_judge). Time between the samples of one series (seconds or a duration). Defaults to
+            V(30s); use the same length in C(rate(...[{interval}])) so that samples do not overlap.
+        type: str
+      min_samples:
+        description:
+          - V(prometheus_judge). Fewest samples per version for a metric to be judged. Defaults to V(10); at least 3.
+        type: int
+      significance_level:
+        description:
+          - V(prometheus_judge). The p-value below which a difference is significant. Defaults to V(0.01).
+        type: float
+      group_weights:
+        description:
+          - "V(prometheus_judge). Weight of each metric group in the score, for example C({latency: 50, errors: 50});
+            a group not listed weighs 1."
+          - A group scores the share of its metrics that did not fail; the score is 100 times the weighted mean of
+            the groups' scores.
+        type: dict
+      pass_score:
+        description:
+          - V(prometheus_judge). Score at or above which a measurement passes. Defaults to V(95).
+        type: float
+      marginal_score:
+        description:
+          - V(prometheus_judge). Score below which a measurement fails; between it and O(checks[].pass_score) it is
+            V(Inconclusive). Defaults to V(75).
+        type: float
   prometheus:
     description:
       - How to reach Prometheus; required when a check uses V(prometheus).
@@ -372,6 +468,39 @@ EXAMPLES = r"""
     - name: Show why
       ansible.builtin.debug:
         msg: "{{ ansible_failed_result.reason }}"
+
+- name: Judge the canary against the stable version, Kayenta-style (latency p50/p99, error ratio)
+  progressive.delivery.gate_check:
+    prometheus:
+      url: http://prometheus.monitoring:9090
+    checks:
+      - name: canary-judge
+        provider: prometheus_judge
+        canary_version: "2.0.0"
+        baseline_version: "1.9.3"
+        window: 5m
+        step: 30s
+        group_weights: {latency: 50, errors: 50}
+        metrics:
+          - name: latency-p50
+            group: latency
+            query: >-
+              histogram_quantile(0.5, sum by (pod, le) (rate(http_request_duration_seconds_bucket{service="shop",
+              version="{version}"}[{interval}])))
+          - name: latency-p99
+            group: latency
+            query: >-
+              histogram_quantile(0.99, sum by (pod, le) (rate(http_request_duration_seconds_bucket{service="shop",
+              version="{version}"}[{interval}])))
+          - name: error-ratio
+            group: errors
+            critical: true
+            tolerance: 0.2
+            query: >-
+              (sum by (pod) (rate(http_requests_total{service="shop", version="{version}", code=~"5.."}[{interval}]))
+              or sum by (pod) (rate(http_requests_total{service="shop", version="{version}"}[{interval}])) * 0)
+              / sum by (pod) (rate(http_requests_total{service="shop", version="{version}"}[{interval}]))
+  register: judged
 
 - name: Require that a previous task reported no failed targets
   progressive.delivery.gate_check:
@@ -517,6 +646,15 @@ measurements:
     elapsed_ms:
       description: Time the measurement took (query and judgement), in milliseconds.
       type: float
+    metrics:
+      description:
+        - V(prometheus_judge) only, one verdict per metric - C(name), C(group), C(critical), C(direction),
+          C(classification) (V(pass), V(high), V(low) or V(nodata)), C(failed), C(canary_median),
+          C(baseline_median), C(canary_samples), C(baseline_samples), C(u_statistic), C(p_value),
+          C(effect_size) (canary mean / baseline mean) and C(reason).
+      returned: for prometheus_judge checks
+      type: list
+      elements: dict
 duration:
   description: Seconds the gate took, waits included.
   returned: when the checks were valid

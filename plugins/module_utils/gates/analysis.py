@@ -44,6 +44,7 @@ class CheckRun(object):
         self.spec = spec
         self.provider = provider
         self.default_condition = provider.default_condition(spec)
+        self.default_failure_condition = provider.default_failure_condition(spec)
         self.measurements = []
         self.counts = {SUCCESSFUL: 0, FAILED: 0, INCONCLUSIVE: 0, ERROR: 0}
         self.consecutive_errors = 0
@@ -67,7 +68,8 @@ class CheckRun(object):
         timestamp = iso_timestamp(clock.now())
         try:
             observation = self.provider.measure()
-            judgement = judge(self.spec, observation, self.default_condition, observation.names)
+            judgement = judge(self.spec, observation, self.default_condition, observation.names,
+                              self.default_failure_condition)
         except CheckConfigError:
             raise
         except ProviderError as exc:
@@ -87,6 +89,7 @@ class CheckRun(object):
             series=judgement.series,
             dry_run=self.spec.dry_run,
             elapsed_ms=(clock.monotonic() - started) * 1000.0,
+            metrics=judgement.metrics,
         )
         self.measurements.append(measurement)
         self.counts[measurement.phase] += 1

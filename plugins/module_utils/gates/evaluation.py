@@ -34,7 +34,7 @@ _SEVERITY = {SUCCESSFUL: 0, INCONCLUSIVE: 1, ERROR: 2, FAILED: 3}
 class Judgement(object):
     """The outcome of judging one observation: what a Measurement records."""
 
-    def __init__(self, phase, message, value=None, baseline=None, series=None, no_data=False):
+    def __init__(self, phase, message, value=None, baseline=None, series=None, no_data=False, metrics=None):
         self.phase = phase
         self.message = message
         self.value = value
@@ -42,6 +42,7 @@ class Judgement(object):
         self.series = series or []
         # True when there was nothing to judge: whatever the phase, the evidence failed, not the version.
         self.no_data = no_data
+        self.metrics = metrics
 
 
 def _no_data(spec, reason):
@@ -86,18 +87,24 @@ def _judge_values(success, failure, env, description):
     return phase, "%s %s" % (description, why)
 
 
-def judge(spec, observation, default_condition=None, names=None):
+def judge(spec, observation, default_condition=None, names=None, default_failure_condition=None):
     """Judge ``observation`` for ``spec``.
 
     ``default_condition`` is the provider's success condition when the check gives none
     (HTTP pass ratio, pod health, JMESPath truthiness); ``names`` are extra condition names
-    the provider defines for this observation (e.g. ``restarts``).
+    the provider defines for this observation (e.g. ``restarts``); ``default_failure_condition``
+    goes with it when meeting neither must be inconclusive (a judge's marginal score).
     """
     success = spec.success_condition
     failure = spec.failure_condition
     if success is None and failure is None:
-        success = default_condition
+        success, failure = default_condition, default_failure_condition
+    judgement = _judge(spec, observation, success, failure, names)
+    judgement.metrics = observation.metrics
+    return judgement
 
+
+def _judge(spec, observation, success, failure, names):
     detail = (" (%s)" % observation.detail) if observation.detail else ""
     if observation.no_data:
         phase, message = _no_data(spec, observation.no_data)

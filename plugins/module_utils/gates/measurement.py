@@ -66,7 +66,7 @@ class Observation(object):
     """
 
     def __init__(self, series=None, no_data=None, baseline=None, detail=None, scalar=None, names=None,
-                 label="value"):
+                 label="value", metrics=None):
         self.series = list(series or [])
         self.no_data = no_data
         self.baseline = baseline
@@ -77,6 +77,8 @@ class Observation(object):
         self.names = dict(names or {})
         # What ``result`` is, for messages: "value", "pass ratio", "problems".
         self.label = label
+        # Per-metric verdicts of a judge (medians, U, p-value, effect size, classification), or None.
+        self.metrics = metrics
 
     @classmethod
     def empty(cls, reason):
@@ -124,7 +126,7 @@ class Measurement(object):
     """One measurement of one check, in the module's stable return shape."""
 
     def __init__(self, check, provider, index, timestamp, phase, message,
-                 value=None, baseline=None, series=None, dry_run=False, elapsed_ms=0.0):
+                 value=None, baseline=None, series=None, dry_run=False, elapsed_ms=0.0, metrics=None):
         self.check = check
         self.provider = provider
         self.index = index
@@ -137,9 +139,10 @@ class Measurement(object):
         self.series = series or []
         self.dry_run = dry_run
         self.elapsed_ms = elapsed_ms
+        self.metrics = metrics
 
     def as_dict(self):
-        return {
+        shape = {
             "check": self.check,
             "provider": self.provider,
             "index": self.index,
@@ -155,3 +158,7 @@ class Measurement(object):
             "dry_run": self.dry_run,
             "elapsed_ms": round(self.elapsed_ms, 3),
         }
+        if self.metrics is not None:
+            # Only judge checks carry per-metric verdicts; other checks keep their shape.
+            shape["metrics"] = [{key: json_number(value) for key, value in metric.items()} for metric in self.metrics]
+        return shape

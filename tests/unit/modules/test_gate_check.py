@@ -63,7 +63,7 @@ def test_check_mode_still_measures(capsys):
 
 @pytest.mark.parametrize("check, message", [
     ({"name": "x", "provider": "datadog", "query": "up"}, "value of provider must be one of: prometheus, http, "
-                                                          "kubernetes, jmespath, got: datadog"),
+                                                          "kubernetes, jmespath, prometheus_judge, got: datadog"),
     ({"name": "x", "provider": "prometheus"}, "provider is prometheus but all of the following are missing: query"),
     ({"name": "x", "provider": "prometheus", "query": "up"}, "checks[0] 'x': a prometheus check needs "
                                                              "success_condition and/or failure_condition"),

@@ -52,6 +52,10 @@ class Provider(object):
         """The success condition used when the check gives none (None: conditions required)."""
         return None
 
+    def default_failure_condition(self, spec):
+        """The failure condition that goes with default_condition (None: not meeting it fails)."""
+        return None
+
     def start(self):
         """Called once when the analysis starts, before any wait (snapshots, preflight queries).
 

@@ -76,7 +76,8 @@ class PrometheusProvider(Provider):
         if not url:
             raise CheckConfigError(spec.name, "uses provider prometheus but prometheus.url is not set; "
                                    "set prometheus: {url: http://prometheus:9090}")
-        self.endpoint = url.rstrip("/") + "/api/v1/query"
+        self.base_url = url.rstrip("/")
+        self.endpoint = self.base_url + "/api/v1/query"
         self.who = "Prometheus at %s" % url.rstrip("/")
         self.timeout = float(config.get("timeout") or 10)
         self.validate_certs = config.get("validate_certs", True) is not False
@@ -99,12 +100,16 @@ class PrometheusProvider(Provider):
 
     def query(self, promql):
         """(list of Series, no-data reason or None) for one instant query."""
-        form = urlencode({"query": promql, "timeout": "%gs" % self.timeout})
+        return self._parse(self.fetch(self.endpoint, promql), promql)
+
+    def fetch(self, endpoint, promql, **params):
+        """The ``data`` of a successful answer of ``endpoint`` (the range judge asks /api/v1/query_range)."""
+        form = urlencode([("query", promql)] + sorted(params.items()) + [("timeout", "%gs" % self.timeout)])
         if len(form) <= MAX_GET_QUERY:
-            method, url, body, headers = "GET", "%s?%s" % (self.endpoint, form), None, self.headers
+            method, url, body, headers = "GET", "%s?%s" % (endpoint, form), None, self.headers
         else:
             # Long queries go as a form POST (the API accepts both) to stay under URL length limits.
-            method, url, body = "POST", self.endpoint, form.encode("utf-8")
+            method, url, body = "POST", endpoint, form.encode("utf-8")
             headers = dict(self.headers, **{"Content-Type": "application/x-www-form-urlencoded"})
         response = send(method, url, headers=headers, body=body, timeout=self.timeout,
                         validate_certs=self.validate_certs, ca_path=self.ca_path,
@@ -126,11 +131,11 @@ class PrometheusProvider(Provider):
                                    % (self.who, response.status))
         if response.status != 200 or not isinstance(body, dict):
             raise ProviderError("%s answered HTTP %d to %s: %s" % (
-                self.who, response.status, self.endpoint, _shorten(response.text(), 200) or "(empty body)"))
+                self.who, response.status, endpoint, _shorten(response.text(), 200) or "(empty body)"))
         if body.get("status") != "success":
             raise ProviderError("%s could not run the query (%s: %s); query: %s" % (
                 self.who, body.get("errorType"), body.get("error"), _shorten(promql)))
-        return self._parse(body.get("data") or {}, promql)
+        return body.get("data") or {}
 
     def _parse(self, data, promql):
         result_type = data.get("resultType")

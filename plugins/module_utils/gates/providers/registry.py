@@ -12,9 +12,13 @@ from ansible_collections.progressive.delivery.plugins.module_utils.gates.provide
 from ansible_collections.progressive.delivery.plugins.module_utils.gates.providers.jmespath import JmespathProvider
 from ansible_collections.progressive.delivery.plugins.module_utils.gates.providers.kubernetes import KubernetesProvider
 from ansible_collections.progressive.delivery.plugins.module_utils.gates.providers.prometheus import PrometheusProvider
+from ansible_collections.progressive.delivery.plugins.module_utils.gates.providers.prometheus_judge import (
+    PrometheusJudgeProvider,
+)
 
 PROVIDERS = {
-    cls.name: cls for cls in (PrometheusProvider, HttpProvider, KubernetesProvider, JmespathProvider)
+    cls.name: cls for cls in (PrometheusProvider, HttpProvider, KubernetesProvider, JmespathProvider,
+                              PrometheusJudgeProvider)
 }
 
 
