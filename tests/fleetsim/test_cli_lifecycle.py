@@ -157,7 +157,8 @@ def test_a_malformed_fleet_file_is_reported_and_nothing_starts(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"fleetsim: invalid fleet file: {fleet_file}: environment_sets.services.regions[1]: "
-        "\"US East\" is not a valid region name (lowercase letters, digits and '-')")
+        "\"US East\" is not a valid region name (lowercase letters, digits and '-', starting and ending with "
+        "a letter or digit)")
     assert not state.exists()
 
 

@@ -69,7 +69,7 @@ def test_overrides_replace_top_level_knobs_and_round_trip_through_to_dict(tmp_pa
 @pytest.mark.parametrize("text, field, fragment", [
     ("environment_sets: {services: {environments: [dev], regions: [us-east1, US East]}}",
      "environment_sets.services.regions[1]",
-     '"US East" is not a valid region name (lowercase letters, digits and \'-\')'),
+     '"US East" is not a valid region name (lowercase letters, digits and \'-\', starting and ending'),
     ("environment_sets: {services: {environments: [dev], regions: [us-east1], zones: [a]}}",
      "environment_sets.services.zones", "unknown key"),
     ("environment_sets: {services: {environments: [dev], regions: [us-east1]}}\nextra: 1",
@@ -87,10 +87,11 @@ def test_overrides_replace_top_level_knobs_and_round_trip_through_to_dict(tmp_pa
     ("environment_sets: {Services: {environments: [dev], regions: [a]}}",
      "environment_sets.Services", "not a valid environment set name"),
     ("environment_sets: {a-b: {environments: [c], regions: [d]}, a: {environments: [b-c], regions: [d]}}",
-     "environment_sets.a.regions[0]", 'cluster name "a-b-c-d" is also produced by '
-     "environment_sets.a-b.regions[0]"),
+     "environment_sets.a.regions[0]", 'cluster "a-b-c-d" would belong to environment a/b-c and also to '
+     "a-b/c (environment_sets.a-b.regions[0])"),
     ("environment_sets: {web: {environments: [dev], regions: [config]}}",
-     "environment_sets.web.environments[0]", 'cluster name "web-dev-config" is also produced'),
+     "environment_sets.web.regions[0]", 'region "config" makes member cluster "web-dev-config", the name of '
+     "the config cluster"),
     ("simulation: {clock_speed: 0}\nenvironment_sets: {web: {environments: [dev], regions: [a]}}",
      "simulation.clock_speed", "must be greater than 0"),
     ("simulation: {pod_ready_delay: soon}\nenvironment_sets: {web: {environments: [dev], regions: [a]}}",
@@ -108,7 +109,7 @@ def test_overrides_replace_top_level_knobs_and_round_trip_through_to_dict(tmp_pa
     ("simulation: {namespaces: shop}\nenvironment_sets: {web: {environments: [dev], regions: [a]}}",
      "simulation.namespaces", "must be a list of namespace names"),
     ("simulation: {}", "environment_sets", "missing"),
-    ("- a\n- b", "", "must be the fleet file, got a list"),
+    ("- a\n- b", "", "must be the fleet, got a list"),
 ])
 def test_a_malformed_fleet_file_gets_one_error_naming_the_field(text, field, fragment):
     with pytest.raises(FleetFileError) as caught:
@@ -143,6 +144,7 @@ def test_load_names_the_file_in_the_error_and_a_missing_file_is_clear(tmp_path):
     with pytest.raises(FleetFileError) as caught:
         FleetSpec.load(path)
     assert str(caught.value) == (f'{path}: environment_sets.web.regions[0]: "us_east" is not a '
-                                 "valid region name (lowercase letters, digits and '-')")
+                                 "valid region name (lowercase letters, digits and '-', starting and ending "
+                                 "with a letter or digit)")
     with pytest.raises(FleetFileError, match="cannot read the fleet file"):
         FleetSpec.load(tmp_path / "missing.yaml")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import collections
 import re
 
-from ansible_collections.progressive.delivery.plugins.plugin_utils.fleet.errors import FleetError
+from .errors import FleetError  # relative: fleetsim loads this package by path (tools/fleetsim)
 
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 NAME_RULE = "lowercase letters, digits and '-'"
@@ -164,6 +164,9 @@ def _check_simulation(data, path, allow_clock):
     if data is None:
         return
     _require_mapping(data, path, "a mapping of simulation knobs")
+    if not allow_clock and "clock_speed" in data:
+        raise FleetError(path + ".clock_speed", "the clock is shared by the whole fleet; "
+                         "set clock_speed in the top-level 'simulation' block")
     allowed = [key for key in SIMULATION_KEYS if allow_clock or key != "clock_speed"]
     _reject_unknown(data, path, allowed)
 

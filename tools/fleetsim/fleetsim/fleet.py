@@ -19,6 +19,8 @@ One member cluster per (set, environment, region) named ``<set>-<environment>-<r
 config cluster per (set, environment) named ``<set>-<environment>-config`` (the cluster that
 holds multi-cluster resources, as a GKE fleet's config cluster does).
 
+The structure and the cluster names come from the collection's fleet model (fleet_model.py), the
+definition the inventory plugin reads too; this module adds the simulation knobs' values.
 Any mistake raises one ``FleetFileError`` naming the field path and the fix; nothing is started.
 """
 from __future__ import annotations
@@ -30,15 +32,13 @@ from typing import Any
 
 import yaml
 
-NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-NAME_RULE = "lowercase letters, digits and '-'"
-# Cluster names become kubeconfig contexts and metric label values; keep them DNS labels.
-MAX_CLUSTER_NAME = 63
+from fleetsim import fleet_model
+
 DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
-ROLE_MEMBER = "member"
-ROLE_CONFIG = "config"
+ROLE_MEMBER = fleet_model.model.ROLE_MEMBER
+ROLE_CONFIG = fleet_model.model.ROLE_CONFIG
 
 
 class FleetFileError(ValueError):
@@ -172,105 +172,41 @@ def _settings_to_dict(settings: SimulationSettings, include_clock: bool) -> dict
 
 
 def _parse_fleet(data: Any, overrides: dict[str, Any]) -> FleetSpec:
-    if data is None:
-        raise FleetFileError("", "the fleet file is empty; it needs an 'environment_sets' mapping")
-    _require_mapping(data, "", "the fleet file")
-    _reject_unknown(data, "", {"environment_sets", "simulation"})
-    defaults = SimulationSettings()
-    top = _parse_settings(data.get("simulation"), "simulation", defaults, allow_clock=True)
+    """The structure (sets, environments, regions, cluster names) comes from the collection's fleet
+    model, the one definition the inventory plugin reads too; the knobs' values are fleetsim's."""
+    try:
+        fleet = fleet_model.model.parse_fleet(data)
+    except fleet_model.FleetError as exc:
+        raise FleetFileError(exc.field, exc.problem) from None
+    top = _parse_settings(data.get("simulation"), "simulation", SimulationSettings())
     if overrides:
-        top = _parse_settings(overrides, "overrides", top, allow_clock=True)
-    if "environment_sets" not in data:
-        raise FleetFileError("environment_sets", "missing; add at least one environment set, e.g. "
-                             "environment_sets: {web: {environments: [dev], regions: [us-east1]}}")
-    sets_data = data["environment_sets"]
-    _require_mapping(sets_data, "environment_sets", "a mapping of set name to {environments, regions}")
-    if not sets_data:
-        raise FleetFileError("environment_sets", "is empty; add at least one environment set")
-
+        for key in overrides:
+            if key not in fleet_model.model.SIMULATION_KEYS:
+                raise FleetFileError(f"overrides.{key}", "unknown key; allowed here: "
+                                     + ", ".join(sorted(fleet_model.model.SIMULATION_KEYS)))
+        top = _parse_settings(overrides, "overrides", top)
     sets: list[EnvironmentSetSpec] = []
     clusters: list[ClusterSpec] = []
-    origin: dict[str, str] = {}
-    for set_name, set_data in sets_data.items():
-        path = f"environment_sets.{set_name}"
-        _check_name(set_name, path, "environment set name")
-        _require_mapping(set_data, path, "a mapping with 'environments' and 'regions'")
-        _reject_unknown(set_data, path, {"environments", "regions", "simulation"})
-        environments = _parse_names(set_data, path, "environments", "environment")
-        regions = _parse_names(set_data, path, "regions", "region")
-        settings = _parse_settings(set_data.get("simulation"), f"{path}.simulation", top,
-                                   allow_clock=False)
-        own = tuple(set_data.get("simulation") or ())
-        sets.append(EnvironmentSetSpec(set_name, environments, regions, settings, own))
-        for env_index, env in enumerate(environments):
-            for region_index, region in enumerate(regions):
-                name = f"{set_name}-{env}-{region}"
-                field = f"{path}.regions[{region_index}]"
-                _add_cluster(clusters, origin, field,
-                             ClusterSpec(name, set_name, env, region, ROLE_MEMBER, settings))
-            _add_cluster(clusters, origin, f"{path}.environments[{env_index}]",
-                         ClusterSpec(f"{set_name}-{env}-config", set_name, env, None,
-                                     ROLE_CONFIG, settings))
+    for fleet_set in fleet.sets:
+        set_data = data["environment_sets"][fleet_set.name]
+        path = f"environment_sets.{fleet_set.name}"
+        settings = _parse_settings(set_data.get("simulation"), f"{path}.simulation", top)
+        environments = tuple(env.name for env in fleet_set.environments)
+        sets.append(EnvironmentSetSpec(fleet_set.name, environments, fleet_set.regions, settings,
+                                       tuple(set_data.get("simulation") or ())))
+        for env in fleet_set.environments:
+            for member in env.clusters:
+                clusters.append(ClusterSpec(member.name, member.set, member.environment, member.region,
+                                            ROLE_MEMBER, settings))
+            config = env.config_cluster
+            clusters.append(ClusterSpec(config.name, config.set, config.environment, None, ROLE_CONFIG, settings))
     return FleetSpec(tuple(sets), top, tuple(clusters))
 
 
-def _add_cluster(clusters: list[ClusterSpec], origin: dict[str, str], field: str,
-                 spec: ClusterSpec) -> None:
-    if len(spec.name) > MAX_CLUSTER_NAME:
-        raise FleetFileError(field, f'cluster name "{spec.name}" is {len(spec.name)} characters; '
-                             f"cluster names are at most {MAX_CLUSTER_NAME}: shorten the set, "
-                             "environment or region name")
-    if spec.name in origin:
-        raise FleetFileError(field, f'cluster name "{spec.name}" is also produced by '
-                             f"{origin[spec.name]}; cluster names must be unique: rename a set, "
-                             "environment or region")
-    origin[spec.name] = field
-    clusters.append(spec)
-
-
-def _parse_names(set_data: dict, path: str, key: str, what: str) -> tuple[str, ...]:
-    field = f"{path}.{key}"
-    if key not in set_data:
-        raise FleetFileError(field, f"missing; list at least one {what}, e.g. {key}: "
-                             f"[{'dev' if what == 'environment' else 'us-east1'}]")
-    values = set_data[key]
-    if not isinstance(values, list):
-        raise FleetFileError(field, f"must be a list of {what} names, got {_describe(values)}")
-    if not values:
-        raise FleetFileError(field, f"is empty; list at least one {what}")
-    seen: set[str] = set()
-    for index, value in enumerate(values):
-        item = f"{field}[{index}]"
-        _check_name(value, item, f"{what} name")
-        if value in seen:
-            raise FleetFileError(item, f'"{value}" is listed twice; each {what} once')
-        seen.add(value)
-    return tuple(values)
-
-
-def _check_name(value: Any, field: str, what: str) -> None:
-    if not isinstance(value, str):
-        raise FleetFileError(field, f"{_describe(value)} is not a valid {what}: expected a string "
-                             f"of {NAME_RULE} (quote it in YAML)")
-    if not NAME_RE.match(value):
-        hint = ""
-        if re.fullmatch(r"[a-z0-9-]*", value):
-            hint = "; it must start and end with a letter or digit" if value else "; it is empty"
-        raise FleetFileError(field, f'"{value}" is not a valid {what} ({NAME_RULE}){hint}')
-
-
-def _parse_settings(data: Any, path: str, base: SimulationSettings,
-                    allow_clock: bool) -> SimulationSettings:
+def _parse_settings(data: Any, path: str, base: SimulationSettings) -> SimulationSettings:
+    """The knobs' values (their names and where each may appear were checked by the fleet model)."""
     if data is None:
         return base
-    _require_mapping(data, path, "a mapping of simulation knobs")
-    allowed = set(_SETTING_FIELDS)
-    if not allow_clock:
-        if "clock_speed" in data:
-            raise FleetFileError(f"{path}.clock_speed", "the clock is shared by the whole fleet; "
-                                 "set clock_speed in the top-level 'simulation' block")
-        allowed.discard("clock_speed")
-    _reject_unknown(data, path, allowed)
     changes: dict[str, Any] = {}
     for key, value in data.items():
         field = f"{path}.{key}"
@@ -278,7 +214,7 @@ def _parse_settings(data: Any, path: str, base: SimulationSettings,
             changes["clock_speed"] = _number(value, field, minimum=0.0, exclusive=True)
         elif key == "nodes_per_cluster":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise FleetFileError(field, f"{_describe(value)} is not valid: expected a whole "
+                raise FleetFileError(field, f"{fleet_model.model.describe(value)} is not valid: expected a whole "
                                      "number of nodes, at least 1")
             changes["nodes_per_cluster"] = value
         elif key in ("pod_ready_delay", "pod_ready_jitter"):
@@ -288,10 +224,12 @@ def _parse_settings(data: Any, path: str, base: SimulationSettings,
         elif key == "namespaces":
             if not isinstance(value, list):
                 raise FleetFileError(field, f"must be a list of namespace names, got "
-                                     f"{_describe(value)}")
+                                     f"{fleet_model.model.describe(value)}")
             for index, ns in enumerate(value):
-                _check_name(ns, f"{field}[{index}]", "namespace name")
-                if len(ns) > MAX_CLUSTER_NAME:  # namespaces are DNS labels too
+                if not isinstance(ns, str) or not fleet_model.model.NAME_RE.match(ns):
+                    raise FleetFileError(f"{field}[{index}]", f"{fleet_model.model.describe(ns)} is not a valid "
+                                         f"namespace name ({fleet_model.model.NAME_RULE})")
+                if len(ns) > fleet_model.model.MAX_CLUSTER_NAME:  # namespaces are DNS labels too
                     raise FleetFileError(f"{field}[{index}]", f'"{ns}" is {len(ns)} characters; '
                                          "namespace names are at most 63")
             changes["namespaces"] = tuple(dict.fromkeys(value))
@@ -300,7 +238,7 @@ def _parse_settings(data: Any, path: str, base: SimulationSettings,
 
 def _number(value: Any, field: str, minimum: float, exclusive: bool) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise FleetFileError(field, f"{_describe(value)} is not a number")
+        raise FleetFileError(field, f"{fleet_model.model.describe(value)} is not a number")
     if value < minimum or (exclusive and value == minimum):
         bound = f"greater than {minimum:g}" if exclusive else f"at least {minimum:g}"
         raise FleetFileError(field, f"{value!r} is out of range: must be {bound}")
@@ -309,36 +247,14 @@ def _number(value: Any, field: str, minimum: float, exclusive: bool) -> float:
 
 def _duration(value: Any, field: str) -> float:
     if isinstance(value, bool):
-        raise FleetFileError(field, f"{_describe(value)} is not a duration (e.g. 2s, 500ms, 1.5)")
+        raise FleetFileError(field, f"{fleet_model.model.describe(value)} is not a duration (e.g. 2s, 500ms, 1.5)")
     if isinstance(value, (int, float)):
         seconds = float(value)
     elif isinstance(value, str) and (match := DURATION_RE.match(value)):
         seconds = float(match.group(1)) * DURATION_UNITS[match.group(2)]
     else:
-        raise FleetFileError(field, f"{_describe(value)} is not a duration: use seconds (1.5) or a "
+        raise FleetFileError(field, f"{fleet_model.model.describe(value)} is not a duration: use seconds (1.5) or a "
                              "number with a unit: 500ms, 2s, 1m, 1h")
     if seconds < 0:
         raise FleetFileError(field, f"{value!r} is negative: durations must be 0 or more")
     return seconds
-
-
-def _require_mapping(value: Any, field: str, expected: str) -> None:
-    if not isinstance(value, dict):
-        raise FleetFileError(field, f"must be {expected}, got {_describe(value)}")
-
-
-def _reject_unknown(data: dict, path: str, allowed: set[str]) -> None:
-    for key in data:
-        if key not in allowed:
-            field = f"{path}.{key}" if path else str(key)
-            raise FleetFileError(field, f"unknown key; allowed here: {', '.join(sorted(allowed))}")
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return f"a {'mapping' if isinstance(value, dict) else 'list'}"
-    return f'"{value}"' if isinstance(value, str) else repr(value)

@@ -64,7 +64,7 @@ def test_simulation_knobs_are_accepted_but_a_misspelt_one_is_not():
     ({"environment_sets": {"web": {"environments": ["dev"], "regions": ["US East"]}}},
      "environment_sets.web.regions[0]", "not a valid region name"),
     ({"environment_sets": {"web": {"environments": ["dev"], "regions": ["r1"], "simulation": {"clock_speed": 2}}}},
-     "environment_sets.web.simulation.clock_speed", "unknown key"),
+     "environment_sets.web.simulation.clock_speed", "the clock is shared by the whole fleet"),
     ({"environment_sets": {}}, "environment_sets", "is empty"),
 ])
 def test_malformed_fleet_names_the_entry(data, field, words):
