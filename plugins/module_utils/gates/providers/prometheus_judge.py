@@ -171,8 +171,9 @@ class PrometheusJudgeProvider(PrometheusProvider):
     def samples(self, metric, version, end):
         """Every point of every series of the metric's range query for one version."""
         promql = self.promql(metric, version)
-        data = self.fetch(self.range_endpoint, promql, start="%.3f" % (end - self.window), end="%.3f" % end,
-                          step="%g" % self.step)
+        # window / step points, each covering its own step of the window: no sample counted twice.
+        start = end - self.window + self.step
+        data = self.fetch(self.range_endpoint, promql, start="%.3f" % start, end="%.3f" % end, step="%g" % self.step)
         try:
             return [float(point[1]) for item in data.get("result") or [] for point in item.get("values") or []]
         except (IndexError, TypeError, ValueError, AttributeError) as exc:

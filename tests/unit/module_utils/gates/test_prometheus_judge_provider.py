@@ -64,7 +64,7 @@ def test_identical_versions_pass_with_score_100_and_per_metric_evidence(server, 
     assert p50["u_statistic"] == 72.0 and p50["effect_size"] == 1.0
     query = server.requests[0]["query"]
     assert query["query"] == 'histogram_quantile(0.5, sum by (pod, le) (rate(d_bucket{version="v2"}[30s])))'
-    assert (float(query["start"]), float(query["end"]), query["step"]) == (END - 300, END, "30")
+    assert (float(query["start"]), float(query["end"]), query["step"]) == (END - 270, END, "30")
 
 
 def test_a_slower_canary_fails_on_latency_and_blames_the_version(server, clock):
