@@ -55,7 +55,7 @@ def secrets_of(clusters):
 
 
 def _summary(result):
-    keep = ("phase", "stable", "stable_version", "total_replicas", "name", "service_name", "plan", "msg")
+    keep = ("phase", "stable", "stable_version", "total_replicas", "name", "service_name", "plan", "targets", "msg")
     return dict((k, result[k]) for k in keep if result.get(k) is not None)
 
 
