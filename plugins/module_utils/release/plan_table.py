@@ -76,7 +76,7 @@ def lines(plan):
     path = ["%s (%s)" % (p["what"], duration(p["seconds"])) for p in plan["critical_path"]]
     out.append("critical path: " + (" -> ".join(path) or "nothing to do"))
     a = plan["assumptions"]
+    assumed = (a["pod_ready_default_seconds"], a["module_task_seconds"], a["controller_task_seconds"])
     out.append("assumed: pod ready %ss where the cluster shows no history, %.2fs per module task, %.2fs per other task "
-               "(make bench); manual approvals not counted" % (a["pod_ready_default_seconds"], a["module_task_seconds"],
-                                                              a["controller_task_seconds"]))
+               "(make bench); manual approvals not counted" % assumed)
     return out
