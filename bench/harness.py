@@ -26,7 +26,7 @@ RESULTS = REPO / "bench" / "results"
 sys.path.insert(0, str(COLLECTIONS))
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.client import get_client  # noqa: E402
-from ansible_collections.progressive.delivery.plugins.module_utils.release.scaling import DeploymentWait  # noqa: E402
+from ansible_collections.progressive.delivery.plugins.module_utils.release.app_watch import wait_rolled_out  # noqa: E402
 
 APP = "web"
 NAMESPACE = "default"
@@ -138,8 +138,7 @@ def deploy_stable(fleet: Fleet, names: list[str], replicas: int = N, timeout: fl
         client.create(deployment(app, STABLE_VERSION, replicas))
         client.create(service(app))
     for client in clients.values():
-        DeploymentWait(client, timeout=timeout, sleep=0.5).until_rolled_out(
-            client.get("apps/v1", "Deployment", NAMESPACE, app))
+        wait_rolled_out(client, client.get("apps/v1", "Deployment", NAMESPACE, app), timeout, sleep=0.5)
 
 
 def run_module(module: str, args: dict, timeout: float = 600) -> tuple[dict, float]:
