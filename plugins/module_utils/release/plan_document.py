@@ -84,7 +84,7 @@ def set_plan(set_name, environments, reads, settings):
     states = dict((c, reads[c]["state"]) for clusters in environments.values() for c in clusters)
     first = fleet_state.first_pending(environments, states)
     module_s = settings.module_s()
-    elapsed = est.RUN_START_S + est.tasks_seconds("run", module_s)
+    elapsed = est.RUN_START_S * module_s / est.MODULE_TASK_S + est.tasks_seconds("run", module_s)
     envs = []
     for position, (group, clusters) in enumerate(environments.items()):
         if position < first:

@@ -46,7 +46,8 @@ def module_task_seconds(parallel=1, task_seconds=None):
 
 def tasks_seconds(part, module_s, times=1):
     modules, controller = TASKS[part]
-    return times * (modules * module_s + controller * CONTROLLER_TASK_S)
+    # A controller slower at running modules (busy, smaller) is slower at templating too, in proportion.
+    return times * (modules * module_s + controller * CONTROLLER_TASK_S * module_s / MODULE_TASK_S)
 
 
 def gate_seconds(waits):
