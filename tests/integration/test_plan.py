@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 
+import jsonschema
 import yaml
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.client import get_client
@@ -93,7 +94,10 @@ def plan(tmp_path, inventory, version, name):
                      environment_promotion_plan_measure_tasks=True)
     code, text, wall = playbook("plan.yml", inventory, extravars)
     assert code == 0, text[-3000:]
-    return json.loads(path.read_text()), text
+    document = json.loads(path.read_text())
+    with open(os.path.join(REPO, "docs", "schemas", "rollout-plan.schema.json")) as schema:
+        jsonschema.validate(document, json.load(schema))
+    return document, text
 
 
 def clusters_of(plan_doc):
