@@ -164,6 +164,14 @@ retired:
   returned: always
   type: list
   elements: dict
+baseline:
+  description:
+    - The baseline Deployment (fresh pods of the stable version the judge compares the canary with, see
+      M(progressive.delivery.baseline)), role C(baseline); null when there is none. Never the stable or the canary.
+  returned: always
+  type: dict
+  sample: {"name": "web-baseline", "version": "1.9.3", "role": "baseline", "replicas": 1, "ready_replicas": 1,
+           "available_replicas": 1, "updated_replicas": 1}
 services:
   description: Services selecting the app.
   returned: always

@@ -5,8 +5,9 @@
 
 An app is the set of Deployments whose pod template carries <app_label>=<app>. The canary is marked
 by the role annotation this collection writes; a former stable kept at 0 replicas after finish is
-marked retired; a finished version being rolled back (phase RollingBack) is leaving; every other
-Deployment of the app is a stable candidate.
+marked retired; a finished version being rolled back (phase RollingBack) is leaving; the baseline
+(fresh pods of the stable version for the judge) is marked baseline and is never the stable or the
+canary; every other Deployment of the app is a stable candidate.
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ def role_of(deployment):
     return st.annotations_of(deployment).get(st.ROLE)
 
 
+def is_baseline(deployment):
+    """The baseline by its role, or by its pods' track label should someone strip the annotation."""
+    return role_of(deployment) == st.ROLE_BASELINE or template_labels(deployment).get(st.TRACK_LABEL) == st.TRACK_BASELINE
+
+
 class AppView(object):
     """The Deployments of one app in one namespace, classified."""
 
@@ -35,9 +41,11 @@ class AppView(object):
         # The LIST's resourceVersion: a watch started from it misses no change made after the read.
         self.resource_version = resource_version
         self.deployments = sorted(deployments, key=name_of)
-        self.canaries = [d for d in self.deployments if role_of(d) == st.ROLE_CANARY]
+        self.baselines = [d for d in self.deployments if is_baseline(d)]
+        self.canaries = [d for d in self.deployments if role_of(d) == st.ROLE_CANARY and d not in self.baselines]
         self.retired = [d for d in self.deployments if role_of(d) == st.ROLE_RETIRED]
-        others = [d for d in self.deployments if role_of(d) not in (st.ROLE_CANARY, st.ROLE_RETIRED)]
+        others = [d for d in self.deployments if role_of(d) not in (st.ROLE_CANARY, st.ROLE_RETIRED)
+                  and d not in self.baselines]
         # A finished version being rolled back through the fast-rollback window is on its way out.
         self.leaving = [d for d in others if st.ReleaseState.of(d).phase == st.ROLLING_BACK]
         self.stable_candidates = [d for d in others if d not in self.leaving]

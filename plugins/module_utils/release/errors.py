@@ -50,3 +50,9 @@ class CanaryFailed(ReleaseError):
     """The canary's pods report a failure (crash loop, image pull error, deadline exceeded)."""
 
     blame = BLAME_VERSION
+
+
+class BaselineFailed(ReleaseError):
+    """The baseline's pods (the stable version) did not get Ready: the evidence failed, not the canary."""
+
+    blame = BLAME_EVIDENCE

@@ -10,7 +10,7 @@ Nothing is removed before N canary pods are Ready, so capacity never drops.
 
 from __future__ import annotations
 
-from ansible_collections.progressive.delivery.plugins.module_utils.release import canary_ops, names, snapshot
+from ansible_collections.progressive.delivery.plugins.module_utils.release import baseline, canary_ops, names, snapshot
 from ansible_collections.progressive.delivery.plugins.module_utils.release import state as st
 from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import CanaryFailed, ReleaseError
 from ansible_collections.progressive.delivery.plugins.module_utils.release.freeze_guard import refuse_if_frozen
@@ -45,6 +45,8 @@ def finish_release(ctx, version=None, keep_stable=False):
         return result
     started = ctx.clock()
     canary = _canary_to_n(ctx, canary, state, total)
+    # The baseline before the stable: a run killed in between still finds the release to finish.
+    baseline.delete_baselines(ctx, view)
     _retire_stable(ctx, stable, state.stable_name, keep_stable, retired_old)
     for svc in service_names:
         ctx.delete("v1", "Service", svc)
@@ -65,6 +67,7 @@ def _plan(ctx, view, canary, stable, state, total, keep_stable, service_names, r
     actions = []
     if replicas_of(canary) != total:
         actions.append("scale Deployment %s (canary) to %d and wait until Ready" % (canary_name, total))
+    actions.extend(baseline.leftover_actions(view))
     # stable is None when an interrupted finish already removed it.
     if stable is not None and keep_stable:
         actions.append("scale Deployment %s (old stable) to 0 and keep it for a fast rollback" % stable_name)

@@ -63,6 +63,7 @@ def describe_app(ctx):
         "stable": snapshot.deployment_summary(view, stable),
         "canary": snapshot.deployment_summary(view, canary),
         "retired": [snapshot.deployment_summary(view, d) for d in view.retired],
+        "baseline": snapshot.deployment_summary(view, view.baselines[0]) if view.baselines else None,
         "services": [s["metadata"]["name"] for s in discovery.app_services(ctx.client, ctx.ref)],
         "canary_services": canary_ops.canary_service_names(ctx, view.version_of(canary)) if canary is not None else [],
         "total_replicas": total,

@@ -100,6 +100,11 @@ def canary_name(app, version):
     return dns_label_from(app, version)
 
 
+def baseline_name(app):
+    """Name of the app's baseline Deployment (one at a time: it runs the stable version)."""
+    return dns_label_from(app, "baseline")
+
+
 def release_record_name(app):
     """Name of the app's release record ConfigMap (reject list and lock)."""
     return dns_label_from(app, "release")

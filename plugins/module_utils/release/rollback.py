@@ -16,7 +16,7 @@ explicitly, so a rollback never undoes a finished release by accident.
 
 from __future__ import annotations
 
-from ansible_collections.progressive.delivery.plugins.module_utils.release import canary_ops, names, reject_list
+from ansible_collections.progressive.delivery.plugins.module_utils.release import baseline, canary_ops, names, reject_list
 from ansible_collections.progressive.delivery.plugins.module_utils.release import snapshot
 from ansible_collections.progressive.delivery.plugins.module_utils.release import state as st
 from ansible_collections.progressive.delivery.plugins.module_utils.release.scaling import replicas_of
@@ -48,7 +48,7 @@ def rollback_release(ctx, version=None, reason=None, reject=True):
     in_progress = view.canary is not None and (version is None or view.version_of(view.canary) == version)
     window = None if in_progress else _window(view, version)
     if not in_progress and window is None:
-        return _nothing_to_roll_back(ctx, version)
+        return _nothing_to_roll_back(ctx, version, view)
     if in_progress:
         view, remove, restore = find_release(ctx, version)
         total = st.ReleaseState.of(remove).total or replicas_of(restore)
@@ -69,6 +69,8 @@ def rollback_release(ctx, version=None, reason=None, reject=True):
     rejected = reject_list.read(ctx.client, ctx.ref)
     if reject:
         rejected = reject_list.reject(ctx.client, ctx.ref, result["version"], reason, ctx.lock_owner)
+    # The baseline before the canary: a run killed in between leaves the canary, so the re-run comes back here.
+    baseline.delete_baselines(ctx, view)
     ctx.delete("apps/v1", "Deployment", remove["metadata"]["name"])
     for svc in service_names:
         ctx.delete("v1", "Service", svc)
@@ -80,14 +82,24 @@ def rollback_release(ctx, version=None, reason=None, reject=True):
     return result
 
 
-def _nothing_to_roll_back(ctx, version):
+def _nothing_to_roll_back(ctx, version, view):
     rejected = reject_list.read(ctx.client, ctx.ref)
     msg = "no release%s of app %s in progress; nothing to roll back" % (
         (" of version %s" % version) if version else "", ctx.ref.app)
     if version is not None and version in rejected:
         msg = "version %s was already rolled back (on the reject list since %s)" % (
             version, rejected[version].get("rejected_at"))
-    return {"changed": False, "msg": msg, "actions": [], "rejected_versions": rejected}
+    result = {"changed": False, "msg": msg, "actions": [], "rejected_versions": rejected}
+    if view.baselines and view.canaries == []:
+        # A baseline left by a killed run outlives no rollback: it only adds pods, so it goes at once.
+        result.update({"changed": True, "actions": baseline.leftover_actions(view)})
+        ctx.hold_lock()
+        if ctx.check_mode:
+            result["plan"] = result["actions"]
+        else:
+            baseline.delete_baselines(ctx, view)
+            ctx.release_lock()
+    return result
 
 
 def _plan(ctx, view, remove, restore, total, in_progress, reject, reason, service_names):
@@ -102,6 +114,7 @@ def _plan(ctx, view, remove, restore, total, in_progress, reject, reason, servic
     actions.append("wait until %d pods of %s are Ready" % (total, restore_name))
     if reject:
         actions.append("put version %s on the reject list of app %s" % (version, ctx.ref.app))
+    actions.extend(baseline.leftover_actions(view))
     actions.append("delete Deployment %s (%s)" % (remove_name, what))
     actions.extend("delete Service %s (canary Service)" % s for s in service_names)
     before = snapshot.split_summary(view, restore, remove)

@@ -11,6 +11,7 @@ the pods' containerStatuses between them (check_pods): the kubelet's reason ends
 from __future__ import annotations
 
 from ansible_collections.progressive.delivery.plugins.module_utils.release import pod_diagnosis
+from ansible_collections.progressive.delivery.plugins.module_utils.release import state as st
 from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import CanaryFailed, ReleaseError
 
 
@@ -44,7 +45,11 @@ def pods_of(client, deployment):
     """Pods selected by the Deployment's matchLabels (the ReplicaSets add only pod-template-hash)."""
     meta = _meta(deployment)
     labels = ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-    selector = ",".join("%s=%s" % kv for kv in sorted(labels.items()))
+    terms = ["%s=%s" % kv for kv in sorted(labels.items())]
+    if terms and st.TRACK_LABEL not in labels:
+        # The stable's selector also matches the baseline's pods (same app and version): not its pods.
+        terms.append("!" + st.TRACK_LABEL)
+    selector = ",".join(terms)
     return client.list("v1", "Pod", meta.get("namespace"), label_selector=selector or None).get("items") or []
 
 

@@ -25,6 +25,7 @@ TARGET = PREFIX + "target-canary-replicas"
 COMPLETED_TARGET = PREFIX + "completed-canary-replicas"
 STABLE_NAME = PREFIX + "stable-deployment"
 STABLE_VERSION = PREFIX + "stable-version"
+CANARY_NAME = PREFIX + "canary-deployment"  # on the baseline: the canary it is compared with
 TEMPLATE_HASH = PREFIX + "template-hash"
 RETIRED_AT = PREFIX + "retired-at"
 COMPLETED_AT = PREFIX + "completed-at"
@@ -35,6 +36,12 @@ ROLE_CANARY = "canary"
 ROLE_STABLE = "stable"
 ROLE_RETIRED = "retired"  # a former stable kept at 0 replicas after finish, for a fast rollback
 ROLE_CANARY_SERVICE = "canary-service"
+ROLE_BASELINE = "baseline"  # fresh pods of the stable version for the judge, only while it analyses
+
+# Pod template label of the baseline's pods: the stable's own selector still matches them by app and
+# version, so this label is what tells them apart (the judge's metrics select on it as `track`).
+TRACK_LABEL = PREFIX + "track"
+TRACK_BASELINE = "baseline"
 
 # Phases of a release, written on the canary Deployment.
 CREATED = "Created"  # canary exists with its starting pods, no step taken yet

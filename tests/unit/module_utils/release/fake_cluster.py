@@ -36,6 +36,10 @@ def matches(labels, selector):
     if not selector:
         return True
     for term in selector.split(","):
+        if term.startswith("!"):
+            if term[1:] in (labels or {}):
+                return False
+            continue
         key, _sep, value = term.partition("=")
         if (labels or {}).get(key) != value:
             return False
