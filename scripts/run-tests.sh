@@ -52,6 +52,21 @@ say() {  # one line or a whole file to the terminal, never interleaved with anot
   } 9>"$logdir/.print-lock"
 }
 
+# CPU seconds a step used (its processes and every child they waited for: pytest workers, fleets,
+# ansible-playbook runs): on a 2-core machine the sum over the steps, halved, is the floor of the wall time.
+measured() {  # measured <name> <command...>: runs the command in a subshell, writes <name>.cpu
+  local name=$1
+  shift
+  (
+    "$@"
+    rc=$?
+    times > "$logdir/$name.times"  # not piped: a pipeline's `times` would run in a fresh subshell
+    awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d\n", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' \
+      "$logdir/$name.times" > "$logdir/$name.cpu"
+    exit "$rc"
+  )
+}
+
 step() {  # step <name> <command...>: <name>.log gets the output, <name>.result "STATUS|seconds|detail"
   local name=$1 t0=$SECONDS rc status detail
   shift
@@ -64,11 +79,11 @@ step() {  # step <name> <command...>: <name>.log gets the output, <name>.result 
   if [ "$serial" = 1 ]; then
     echo
     echo "===== $name: $*"
-    "$@" 2>&1 | tee "$logdir/$name.log"
+    measured "$name" "$@" 2>&1 | tee "$logdir/$name.log"
     rc=${PIPESTATUS[0]}
   else
     say "----- $name started ($(date +%H:%M:%S); output: ${logdir#"$root"/}/$name.log)"
-    "$@" > "$logdir/$name.log" 2>&1
+    measured "$name" "$@" > "$logdir/$name.log" 2>&1
     rc=$?
   fi
   detail=$(cat "$step_detail_file")
@@ -279,25 +294,28 @@ else
 fi
 
 echo
-echo "===== summary (step, status, wall time, result)"
+echo "===== summary (status, step, wall time, CPU time, result)"
 failures=0
 ran=0
 sum=0
+cpu_sum=0
 for name in "${STEPS[@]}"; do
   if [ ! -f "$logdir/$name.result" ]; then
     echo "FAIL|0|no result: the lane running it died" > "$logdir/$name.result"
   fi
   IFS='|' read -r status secs detail < "$logdir/$name.result"
+  cpu=$(cat "$logdir/$name.cpu" 2>/dev/null || true)
+  cpu_sum=$((cpu_sum + ${cpu:-0}))
   [ "$status" = FAIL ] && failures=$((failures + 1))
   [ "$status" = SKIP ] || ran=$((ran + 1))
   sum=$((sum + ${secs:-0}))
-  printf '%-5s %-17s %6s  %s\n' "$status" "$name" "${secs:+${secs}s}" "$detail"
+  printf '%-5s %-17s %6s %8s  %s\n' "$status" "$name" "${secs:+${secs}s}" "${cpu:+${cpu}s cpu}" "$detail"
 done
 # Test counts over the pytest steps (their closing lines above) and the molecule scenarios.
 counts=$(cat "$logdir"/*.detail 2>/dev/null | grep -oE '[0-9]+ (passed|failed|errors?|skipped|deselected|xfailed|xpassed)' |
   awk '{n[$2]+=$1} END {for (k in n) printf "%s%d %s", (c++ ? ", " : ""), n[k], k}')
 total=$((SECONDS - started))
-echo "tests: ${counts:-none}   (steps' own times add up to ${sum}s; wall time ${total}s with the lanes side by side)"
+echo "tests: ${counts:-none}   (steps' own times add up to ${sum}s, their CPU time to ${cpu_sum}s; wall time ${total}s with the lanes side by side)"
 # The whole run must stay under 12 minutes on a 2-core machine; say so before it becomes a problem.
 if [ "$total" -gt 720 ]; then
   echo "run-tests: WARNING: ${total}s is over the 12-minute budget; find the slow step in the summary above"
