@@ -286,6 +286,20 @@ options:
           - V(prometheus_judge). The version the canary is compared with (the stable version, or a fresh
             baseline's label); replaces C({version}) for the baseline's samples. Required for V(prometheus_judge).
         type: str
+      canary_track:
+        description:
+          - V(prometheus_judge). Replaces C({track}) in every metric's query for the canary's samples. Defaults to
+            the empty string, which in PromQL (C(track="")) selects the series without the label - pods of no
+            track, like the canary's.
+        type: str
+      baseline_track:
+        description:
+          - V(prometheus_judge). Replaces C({track}) for the baseline's samples. Set it to C(baseline) to judge the
+            canary against the fresh pods of a baseline Deployment (M(progressive.delivery.baseline), pod label
+            C(progressive.delivery/track=baseline), scraped as the metric label C(track)) instead of the
+            long-running stable; the default (empty) selects the stable's own pods and leaves a baseline's out.
+          - When O(checks[].canary_track) or this is set, every metric's query must contain C({track}).
+        type: str
       metrics:
         description:
           - V(prometheus_judge). The metrics to judge. Required for V(prometheus_judge).
@@ -310,7 +324,8 @@ options:
             description:
               - PromQL with the placeholder C({version}) (the version label's value) and optionally C({interval})
                 (O(checks[].step) as a PromQL duration, to write C([{interval}]) in a C(rate) so that samples do not
-                overlap). See the examples for latency quantiles and an error ratio per pod.
+                overlap) and C({track}) (O(checks[].canary_track) / O(checks[].baseline_track), e.g.
+                C(track="{track}")). See the examples for latency quantiles and an error ratio per pod.
             type: str
             required: true
           direction:

@@ -127,3 +127,17 @@ def test_fractional_requests_carry_over_and_services_can_override_the_rate():
     assert metrics.total(service="busy") == 400
     generator.tick(0.0)
     assert metrics.total() == 403
+
+
+def test_a_baseline_pods_track_label_becomes_the_track_metric_label_and_other_pods_carry_none():
+    directory = directory_with(
+        service("cart", {"app": "cart"}),
+        pod("cart-1", {"app": "cart", "version": "v1"}),
+        pod("cart-baseline-1", {"app": "cart", "version": "v1", "progressive.delivery/track": "baseline"}),
+    )
+    metrics = RequestMetrics()
+    TrafficGenerator(metrics, [ClusterTraffic(directory, 10.0)], random.Random(1)).tick(1.0)
+    text = metrics.render()
+    assert 'pod="cart-baseline-1",code="200",track="baseline"}' in text
+    assert 'pod="cart-1",code="200"}' in text and 'track=""' not in text
+    assert metrics.total(track="baseline") == 5 and metrics.total(version="v1") == 10

@@ -87,7 +87,7 @@ class Front:
         code = 500 if self.rng.random() < behaviour.error_rate else 200
         self.metrics.observe(
             RequestLabels(self.cluster_name, namespace, service, endpoint.version, endpoint.pod,
-                          str(code)),
+                          str(code), endpoint.track),
             time.monotonic() - started)
         if self.directory.logs is not None:
             self.directory.logs.request(namespace, endpoint.pod, method, path, code,

@@ -1,6 +1,8 @@
 """The fleet's request metrics in the Prometheus text exposition format (version 0.0.4).
 
-Two families, both labelled cluster, namespace, service, version, pod, code:
+Two families, both labelled cluster, namespace, service, version, pod, code, and track for a pod that
+has one (a scrape's relabelling of the pod label ``progressive.delivery/track``; an empty label is no
+label to Prometheus, so pods without it carry none):
 
 - ``http_requests_total`` (counter): requests answered by a pod.
 - ``http_request_duration_seconds`` (histogram, the standard client-library buckets).
@@ -29,6 +31,7 @@ class RequestLabels(NamedTuple):
     version: str
     pod: str
     code: str
+    track: str = ""
 
 
 @dataclasses.dataclass
@@ -113,7 +116,8 @@ def _matches(labels: RequestLabels, match: dict[str, str]) -> bool:
 
 
 def _format_labels(labels: RequestLabels) -> str:
-    return ",".join(f'{name}="{_escape(value)}"' for name, value in zip(labels._fields, labels))
+    return ",".join(f'{name}="{_escape(value)}"' for name, value in zip(labels._fields, labels)
+                    if value or name != "track")
 
 
 def _escape(value: str) -> str:

@@ -18,7 +18,9 @@ Answer times are exported per pod as the ``http_request_duration_seconds`` histo
 distributions of versions (set a slower mean on the canary's pod template).
 
 A Service may carry ``fleetsim.io/requests-per-second`` to override the fleet file's rate.
-The pod's ``version`` label names its version in the metrics (``unknown`` without one).
+The pod's ``version`` label names its version in the metrics (``unknown`` without one), and its
+``progressive.delivery/track`` label (a baseline's fresh pods of the stable version) becomes the
+``track`` label, as a scrape config relabelling that pod label would make it.
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ LATENCY_ANNOTATION = "fleetsim.io/latency-ms"
 LATENCY_SIGMA_ANNOTATION = "fleetsim.io/latency-sigma"
 RATE_ANNOTATION = "fleetsim.io/requests-per-second"
 VERSION_LABEL = "version"
+TRACK_LABEL = "progressive.delivery/track"
 DEFAULT_LATENCY_MS = 20.0
 # Spread of answer times around the mean (lognormal shape parameter): most answers within +-30%.
 LATENCY_SIGMA = 0.3
@@ -135,6 +138,7 @@ class Endpoint:
     pod: str
     version: str
     behaviour: PodBehaviour
+    track: str = ""
 
 
 @dataclasses.dataclass
@@ -217,7 +221,8 @@ class ServiceDirectory:
         else:
             endpoint = Endpoint(namespace, name, labels.get(VERSION_LABEL, UNKNOWN_VERSION),
                                 PodBehaviour.from_annotations(annotations,
-                                                              f"pod {namespace}/{name}"))
+                                                              f"pod {namespace}/{name}"),
+                                labels.get(TRACK_LABEL, ""))
         pods[name] = _Pod(labels, annotations, _is_ready(obj), endpoint)
 
     def services(self) -> list[tuple[str, str]]:
@@ -323,7 +328,7 @@ class TrafficGenerator:
             if n:
                 buckets, total = behaviour.latency.batch(n, self.rng, self.metrics.buckets)
                 labels = RequestLabels(cluster, endpoint.namespace, service_name,
-                                       endpoint.version, endpoint.pod, code)
+                                       endpoint.version, endpoint.pod, code, endpoint.track)
                 self.metrics.record(labels, buckets, total)
 
     async def run(self, monotonic: Callable[[], float], speed: Callable[[], float],

@@ -4,8 +4,10 @@
 """prometheus_judge provider: a statistical canary-versus-baseline judge (Kayenta-style).
 
 Each measurement runs every metric's PromQL as a range query over the last ``window`` with one point
-per ``step``, once with ``{version}`` set to the canary version and once to the baseline version; every
-point of every series is one sample (per pod per interval when the query keeps the ``pod`` label).
+per ``step``, once with ``{version}`` set to the canary version and once to the baseline version (and
+``{track}`` to canary_track / baseline_track, so a fresh baseline of the stable version is told apart
+from the long-running stable by its pods' track label); every point of every series is one sample (per
+pod per interval when the query keeps the ``pod`` label).
 judge_classification turns the two sample sets into a MetricVerdict, judge_scoring the verdicts into a
 0-100 score. ``result`` is the score; the default conditions pass at ``pass_score`` and fail below
 ``marginal_score`` or on a failed critical metric (in between: inconclusive).
@@ -31,6 +33,7 @@ from ansible_collections.progressive.delivery.plugins.module_utils.gates.measure
 from ansible_collections.progressive.delivery.plugins.module_utils.gates.providers.prometheus import PrometheusProvider
 
 VERSION_PLACEHOLDER = "{version}"
+TRACK_PLACEHOLDER = "{track}"
 INTERVAL_PLACEHOLDER = "{interval}"
 DEFAULTS = {"window": "5m", "step": "30s", "min_samples": 10, "significance_level": 0.01,
             "pass_score": 95.0, "marginal_score": 75.0}
@@ -68,6 +71,11 @@ def _validate_metric(spec, position, raw, seen):
     if VERSION_PLACEHOLDER not in str(metric.get("query") or ""):
         raise spec.error("metric '%s': query must contain %s (filled with the canary and the baseline version)"
                          % (name, VERSION_PLACEHOLDER))
+    tracks = [spec.option(field) for field in ("canary_track", "baseline_track") if spec.option(field)]
+    if tracks and TRACK_PLACEHOLDER not in str(metric["query"]):
+        # Without it the baseline's samples would silently be those of every pod of the version.
+        raise spec.error("metric '%s': query must contain %s (e.g. track=\"%s\") when a track is set"
+                         % (name, TRACK_PLACEHOLDER, TRACK_PLACEHOLDER))
     if metric["direction"] not in DIRECTIONS:
         raise spec.error("metric '%s': direction must be one of %s" % (name, ", ".join(DIRECTIONS)))
     if float(metric["tolerance"]) < 0:
@@ -79,6 +87,8 @@ class PrometheusJudgeProvider(PrometheusProvider):
     options = {
         "canary_version": {"type": "str"},
         "baseline_version": {"type": "str"},
+        "canary_track": {"type": "str"},
+        "baseline_track": {"type": "str"},
         "metrics": {"type": "list", "elements": "dict", "options": METRIC_OPTIONS},
         "window": {"type": "str"},
         "step": {"type": "str"},
@@ -146,6 +156,9 @@ class PrometheusJudgeProvider(PrometheusProvider):
         super(PrometheusJudgeProvider, self).__init__(spec, context)
         self.range_endpoint = self.base_url + "/api/v1/query_range"
         self.metrics = [metric_settings(raw) for raw in spec.option("metrics")]
+        # "" selects series without the label: pods of no track (the canary, the long-running stable).
+        self.canary_track = str(spec.option("canary_track") or "")
+        self.baseline_track = str(spec.option("baseline_track") or "")
         self.window = parse_duration(spec.option("window", DEFAULTS["window"]), "window")
         self.step = parse_duration(spec.option("step", DEFAULTS["step"]), "step")
         self.min_samples = int(spec.option("min_samples", DEFAULTS["min_samples"]))
@@ -160,17 +173,17 @@ class PrometheusJudgeProvider(PrometheusProvider):
         if self.spec.initial_delay > 0:
             for metric in self.metrics:
                 try:
-                    self.query(self.promql(metric, self.spec.option("canary_version")))
+                    self.query(self.promql(metric, self.spec.option("canary_version"), self.canary_track))
                 except ProviderError:
                     return  # unreachable now: measurements will record it on schedule
 
-    def promql(self, metric, version):
-        return (metric["query"].replace(VERSION_PLACEHOLDER, str(version))
+    def promql(self, metric, version, track=""):
+        return (metric["query"].replace(VERSION_PLACEHOLDER, str(version)).replace(TRACK_PLACEHOLDER, track)
                 .replace(INTERVAL_PLACEHOLDER, promql_duration(self.step)))
 
-    def samples(self, metric, version, end):
-        """Every point of every series of the metric's range query for one version."""
-        promql = self.promql(metric, version)
+    def samples(self, metric, version, end, track=""):
+        """Every point of every series of the metric's range query for one version (and track)."""
+        promql = self.promql(metric, version, track)
         # window / step points, each covering its own step of the window: no sample counted twice.
         start = end - self.window + self.step
         data = self.fetch(self.range_endpoint, promql, start="%.3f" % start, end="%.3f" % end, step="%g" % self.step)
@@ -180,8 +193,8 @@ class PrometheusJudgeProvider(PrometheusProvider):
             raise ProviderError("unexpected Prometheus range answer (%s) to %s" % (exc, promql))
 
     def judge_metric(self, metric, end):
-        canary = self.samples(metric, self.spec.option("canary_version"), end)
-        baseline = self.samples(metric, self.spec.option("baseline_version"), end)
+        canary = self.samples(metric, self.spec.option("canary_version"), end, self.canary_track)
+        baseline = self.samples(metric, self.spec.option("baseline_version"), end, self.baseline_track)
         return classify(metric["name"], canary, baseline, direction=metric["direction"],
                         tolerance=float(metric["tolerance"]), significance_level=self.significance_level,
                         min_samples=self.min_samples, group=metric.get("group"), critical=bool(metric["critical"]))

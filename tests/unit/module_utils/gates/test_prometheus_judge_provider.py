@@ -113,9 +113,31 @@ def test_too_few_samples_is_no_data_and_on_no_data_decides(server, clock):
     ({"pass_score": 50, "marginal_score": 60}, "0 <= marginal_score (60) <= pass_score (50) <= 100"),
     ({"min_samples": 2}, "min_samples must be at least 3"),
     ({"metrics": [{"name": "p50", "query": P50, "direction": "up"}]}, "direction must be one of"),
+    ({"baseline_track": "baseline"}, "query must contain {track}"),
 ])
 def test_bad_options_are_refused_before_any_query(server, options, message):
     with pytest.raises(CheckConfigError, match=None) as error:
         prepare_gate([judge_check(**options)], GateContext(prometheus={"url": server.url}))
     assert message in str(error.value)
     assert server.requests == []
+
+
+TRACKED_P50 = 'histogram_quantile(0.5, sum by (pod, le) (rate(d_bucket{version="{version}", track="{track}"}[{interval}])))'
+
+
+def test_a_baseline_track_judges_the_canary_against_the_fresh_baseline_pods(server, clock):
+    # The stable's long-running pods are slow; the fresh baseline pods of the same version are as fast as the canary.
+    def answer(request):
+        query = request["query"]["query"]
+        fresh = 'version="v2", track=""' in query or 'version="v1", track="baseline"' in query
+        return 200, {}, matrix(STABLE if fresh else SLOW)
+    server.route("/api/v1/query_range", answer)
+    check = judge_check(baseline_track="baseline", group_weights={"latency": 100},
+                        metrics=[{"name": "latency-p50", "group": "latency", "query": TRACKED_P50}])
+    analysis = prepare_gate([check], GateContext(prometheus={"url": server.url}), clock=clock)
+    analysis.runs[0].provider.now = lambda: END
+    result = analysis.run()
+    assert result.verdict == "pass", result.reason
+    queries = [r["query"]["query"] for r in server.requests]
+    assert 'rate(d_bucket{version="v2", track=""}[30s])' in queries[0]
+    assert 'rate(d_bucket{version="v1", track="baseline"}[30s])' in queries[1]

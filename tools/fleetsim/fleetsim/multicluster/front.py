@@ -87,7 +87,8 @@ class IngressFront:
         await asyncio.sleep(endpoint.behaviour.latency.sample(self.rng))
         code = 500 if self.rng.random() < endpoint.behaviour.error_rate else 200
         self.metrics.observe(RequestLabels(cluster, namespace, backend.service, endpoint.version,
-                                           endpoint.pod, str(code)), time.monotonic() - started)
+                                           endpoint.pod, str(code), endpoint.track),
+                             time.monotonic() - started)
         body = {**where, "cluster": cluster, "version": endpoint.version, "pod": endpoint.pod,
                 "code": code, "method": request.method}
         if code != 200:

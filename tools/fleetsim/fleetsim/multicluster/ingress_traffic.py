@@ -66,7 +66,7 @@ class IngressTraffic:
             if n:
                 buckets, total = behaviour.latency.batch(n, self.rng, self.metrics.buckets)
                 self.metrics.record(RequestLabels(cluster, namespace, service, endpoint.version,
-                                                  endpoint.pod, code), buckets, total)
+                                                  endpoint.pod, code, endpoint.track), buckets, total)
 
     async def run(self, clock, tick_s: float = 1.0) -> None:
         """Same pacing as the fleet's Service traffic: every tick_s simulated seconds, at most
