@@ -40,7 +40,8 @@ options:
     required: true
   sets:
     description:
-      - The environment sets to plan, each a mapping of its environments (the inventory groups) in promotion order to
+      - >-
+        The environment sets to plan, each a mapping of its environments (the inventory groups) in promotion order to
         their clusters in wave order, e.g. C({services: {services_dev: [a, b], services_prod: [c, d]}}).
     type: dict
     required: true
@@ -86,7 +87,7 @@ options:
     description: The step schedule, as C(canary_release_strategy), C(canary_release_step_size) and C(canary_release_weights).
     type: dict
     default: {}
-    options:
+    suboptions:
       strategy:
         description: V(pods) (O(steps.step_size) pods per step) or V(weights) (shares of N).
         type: str
@@ -105,7 +106,7 @@ options:
     description: The configured waits of the rollout, as the C(canary_release_*) and C(environment_promotion_*) variables set them.
     type: dict
     default: {}
-    options:
+    suboptions:
       metric_gate:
         description: The metric gate runs after the canary and after every step.
         type: bool
@@ -224,7 +225,7 @@ estimate_seconds:
   returned: always
   type: float
 refused:
-  description: Whether the rollout would be refused somewhere (see RV(plan.refusals)).
+  description: Whether the rollout would be refused somewhere (the C(refusals) of RV(plan) say where and why).
   returned: always
   type: bool
 """
