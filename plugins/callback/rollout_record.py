@@ -60,6 +60,14 @@ options:
     ini:
       - section: progressive_delivery
         key: rollout_board
+  rehearsal:
+    description:
+      - Mark the record (C(run.rehearsal)) and the board (a banner) as a dress rehearsal on a simulated twin of the
+        fleet, not a release; C(playbooks/rehearse.yml) sets it for the rollout it runs on the twin.
+    type: bool
+    default: false
+    env:
+      - name: PD_ROLLOUT_REHEARSAL
   board_refresh:
     description: Seconds between the live board's reloads while the run goes on (0 - never reload).
     type: int
@@ -129,6 +137,11 @@ class CallbackModule(RolloutEvents, CallbackBase):
             self._display.warning("rollout_record: cannot write %s: %s" % (self._path(), exc))
             return False
         return True
+
+    def v2_playbook_on_start(self, playbook):
+        super(CallbackModule, self).v2_playbook_on_start(playbook)
+        if self.get_option("rehearsal"):
+            self.recorder.record["run"]["rehearsal"] = True
 
     def v2_playbook_on_play_start(self, play):
         super(CallbackModule, self).v2_playbook_on_play_start(play)

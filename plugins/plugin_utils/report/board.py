@@ -316,6 +316,10 @@ def render(record, refresh=None):
                 _e(" (%.0fs)" % duration if isinstance(duration, (int, float)) else ""), _e(run.get("id")),
                 _e(run.get("summary") or "")))
     live = ""
+    if run.get("rehearsal"):
+        # A rehearsal's board must never be taken for production's.
+        head = ('<p class="live"><b>REHEARSAL</b> on a simulated twin of the fleet (playbooks/rehearse.yml): '
+                'nothing here ran on the real clusters.</p>') + head
     if refresh:
         live = ('<p class="live">Live: the run is still going on; this page reloads every %ss '
                 '(last written %s UTC).</p>' % (_e(refresh), _e(_last_event(record))))
