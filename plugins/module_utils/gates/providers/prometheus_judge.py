@@ -95,7 +95,7 @@ class PrometheusJudgeProvider(PrometheusProvider):
         "min_samples": {"type": "int"},
         "significance_level": {"type": "float"},
         "group_weights": {"type": "dict"},
-        "pass_score": {"type": "float"},
+        "pass_score": {"type": "float", "no_log": False},  # a score, not a password
         "marginal_score": {"type": "float"},
     }
     required = ("canary_version", "baseline_version", "metrics")
