@@ -90,10 +90,13 @@ def test_a_rehearsal_with_a_failing_staging_leaves_the_real_fleet_untouched(flee
     code, text = rehearse(tmp_path, str(inventory), {
         "environment_promotion_set": "services", "multicluster_release_version": "2",
         "rehearse_vars_files": [os.path.join(REPO, "scripts", "demo", "vars.yml")],
-        "rehearse_rollout_vars": {"environment_promotion_soak_seconds": 2, "environment_promotion_metric_window": "10s"},
+        "rehearse_rollout_vars": {"environment_promotion_soak_seconds": 2, "environment_promotion_metric_window": "10s",
+                                  "multicluster_release_waves": ["100%"]},
         "rehearse_clock_speed": 10, "rehearse_state_dir": str(tmp_path / "twin"), "rehearse_report_path": str(report),
         "rehearse_faults": [{"environment": "staging", "kind": "errors", "error_rate": 0.5}]})
     assert code == 0, text[-4000:]
+    shown = text[text.index("TASK [Show the rehearsal]"):]
+    print(shown[:shown.index("TASK [", 10)])
 
     # The real fleet: reads only, and not one object changed.
     records = [(name, r) for name, requests in servers.items() for r in requests.snapshot()]
