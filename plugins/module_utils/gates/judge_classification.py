@@ -15,7 +15,6 @@ import math
 import statistics
 
 
-
 def _mannwhitneyu():
     """scipy.stats, imported when a judge classifies: it costs about 1 s of CPU, which every other gate_check
     (they all load this provider's registry) would pay for nothing. scipy is in requirements.txt; a missing one
@@ -25,6 +24,7 @@ def _mannwhitneyu():
     except ImportError as exc:
         raise RuntimeError("the canary judge needs the Python library scipy (pip install scipy): %s" % exc)
     return mannwhitneyu
+
 
 PASS = "pass"
 HIGH = "high"
