@@ -55,7 +55,9 @@ class SimCluster:
                 if (name is None or e["involvedObject"].get("name") == name)
                 and (reason is None or e.get("reason") == reason)]
 
-    async def wait_for(self, predicate, timeout: float = 10.0, interval: float = 0.01, what: str = "condition"):
+    async def wait_for(self, predicate, timeout: float = 30.0, interval: float = 0.01, what: str = "condition"):
+        # The bound is a safety net, not the behaviour under test: `make test` runs this lane at nice 10
+        # beside the others, and a starved event loop must not read as a controller that never acted.
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
