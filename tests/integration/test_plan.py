@@ -97,6 +97,9 @@ def plan(tmp_path, inventory, version, name):
     document = json.loads(path.read_text())
     with open(os.path.join(REPO, "docs", "schemas", "rollout-plan.schema.json")) as schema:
         jsonschema.validate(document, json.load(schema))
+    # Beside the JSON, the plan drawn as a timeline: a bar for every cluster.
+    timeline = path.with_suffix(".html").read_text()
+    assert all(c["cluster"] in timeline for c in clusters_of(document)), timeline[-2000:]
     return document, text
 
 

@@ -46,6 +46,9 @@ def test_an_unreachable_drill_stops_the_rollout_where_it_fired(fleetsim_fleet, t
     assert result["drills_fired"] == ["unreachable once the canary started in services-dev-us-east1"], result
     assert result["rollout_rc"] != 0 and result["as_drilled"]
     assert result["environments"]["prod"] == ["1"], result
+    # The twin's plan was drawn as a timeline beside its JSON.
+    timeline = open(result["plan_timeline"]).read()
+    assert all(cluster in timeline for cluster in MEMBERS) and "Critical path" in timeline
     assert rehearsal.resource_versions(fleet) == before
     assert not os.path.exists(str(tmp_path / "twin" / "fleet.json")), "the twin was not stopped"
 
