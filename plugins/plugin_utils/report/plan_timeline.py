@@ -74,6 +74,17 @@ def _colour(bar):
     return CRITICAL_COLOUR if bar["critical"] else PLANNED_COLOUR
 
 
+def _ticks(end, x, top, bottom):
+    """Vertical grid lines at a round number of seconds, at most ten, labelled under the lanes."""
+    step = next((s for s in (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600) if end / s <= 10), 7200)
+    out, t = [], step
+    while t < end:
+        out.append('<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" class="grid"/>' % (x(t), x(t), top, bottom))
+        out.append('<text x="%.1f" y="%d" class="axis" text-anchor="middle">%s</text>' % (x(t), bottom + 12, _duration(t)))
+        t += step
+    return out
+
+
 def timeline_svg(plan, width=1000):
     bars = plan_bars(plan)
     if not bars:
@@ -83,9 +94,11 @@ def timeline_svg(plan, width=1000):
 
     def x(seconds):
         return LEFT + seconds * per_second
-    height = TOP + LANE * len(bars) + 24
+
+    height = TOP + LANE * len(bars) + 36
     out = ['<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img">'
            % (width, height, width, height), "<title>the rollout plan as a timeline</title>"]
+    out.extend(_ticks(end, x, TOP, TOP + LANE * len(bars)))
     for row, bar in enumerate(bars):
         y = TOP + row * LANE
         outline = ' stroke="#000" stroke-width="1.5"' if bar["critical"] else ""

@@ -80,6 +80,8 @@ def test_the_page_is_self_contained_escaped_and_in_the_board_styles():
     assert html.count('fill="%s"' % board.charts.FAILED_COLOUR) == 1  # the refused one
     assert html.count('stroke="#000"') == 4  # the whole critical path outlined, the refused cluster included
     assert "promotion gate svc_dev -&gt; svc_prod (1m50s)" in html
+    # A time axis every 30 s over the 197 s estimate.
+    assert html.count('class="grid"') == 6 and ">30s</text>" in html and ">3m00s</text>" in html
 
 
 def test_not_a_plan_is_refused():
