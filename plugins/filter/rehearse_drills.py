@@ -49,7 +49,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.progressive.delivery.plugins.module_utils.twin.drills import DrillError, parse_drills
+from ansible_collections.progressive.delivery.plugins.plugin_utils.twin.drills import DrillError, parse_drills
 
 
 def rehearse_drills(value, members):

@@ -38,7 +38,7 @@ _value:
   type: dict
 """
 
-from ansible_collections.progressive.delivery.plugins.module_utils.twin.drills import pod_overrides
+from ansible_collections.progressive.delivery.plugins.plugin_utils.twin.drills import pod_overrides
 
 
 class FilterModule(object):

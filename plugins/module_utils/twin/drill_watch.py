@@ -15,7 +15,8 @@ import json
 import os
 import signal
 import time
-import urllib.request
+
+from ansible.module_utils.urls import open_url
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.client import get_client
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import K8sApiError
@@ -40,12 +41,12 @@ def make_unreachable(state_dir, cluster):
     """Close the twin cluster's API port (the simulator's documented admin API: PUT /clusters/NAME/faults)."""
     with open(os.path.join(state_dir, FLEET_JSON), encoding="utf-8") as handle:
         fleet = json.load(handle)
-    request = urllib.request.Request(
-        "%s/clusters/%s/faults" % (fleet["admin_url"], cluster), data=json.dumps({"unreachable": True}).encode(),
-        method="PUT", headers={"Authorization": "Bearer %s" % fleet["admin_token"], "Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # nosec - the twin's local admin endpoint
-            return json.load(response)
+        response = open_url("%s/clusters/%s/faults" % (fleet["admin_url"], cluster), method="PUT", timeout=10,
+                            data=json.dumps({"unreachable": True}),
+                            headers={"Authorization": "Bearer %s" % fleet["admin_token"],
+                                     "Content-Type": "application/json"})
+        return json.load(response)
     except (OSError, ValueError) as err:
         raise DrillWatchError("the twin's admin endpoint did not take the fault: %s" % err)
 

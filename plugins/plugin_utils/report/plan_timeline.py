@@ -64,14 +64,14 @@ def plan_bars(plan):
     return bars
 
 
-def _colour(bar):
-    if bar["kind"] == "refused":
+def _colour(lane_bar):
+    if lane_bar["kind"] == "refused":
         return charts.FAILED_COLOUR
-    if bar["kind"] == "skip":
+    if lane_bar["kind"] == "skip":
         return SKIP_COLOUR
-    if bar["kind"] == "gate":
+    if lane_bar["kind"] == "gate":
         return GATE_COLOUR
-    return CRITICAL_COLOUR if bar["critical"] else PLANNED_COLOUR
+    return CRITICAL_COLOUR if lane_bar["critical"] else PLANNED_COLOUR
 
 
 def _ticks(end, x, top, bottom):
@@ -99,15 +99,15 @@ def timeline_svg(plan, width=1000):
     out = ['<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img">'
            % (width, height, width, height), "<title>the rollout plan as a timeline</title>"]
     out.extend(_ticks(end, x, TOP, TOP + LANE * len(bars)))
-    for row, bar in enumerate(bars):
+    for row, lane_bar in enumerate(bars):
         y = TOP + row * LANE
-        outline = ' stroke="#000" stroke-width="1.5"' if bar["critical"] else ""
-        out.append('<text x="%d" y="%d" class="axis" text-anchor="end">%s</text>' % (LEFT - 6, y + 15, escape(bar["label"])))
+        outline = ' stroke="#000" stroke-width="1.5"' if lane_bar["critical"] else ""
+        out.append('<text x="%d" y="%d" class="axis" text-anchor="end">%s</text>' % (LEFT - 6, y + 15, escape(lane_bar["label"])))
         out.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" rx="2" fill="%s"%s><title>%s: %s (%s)</title></rect>'
-                   % (x(bar["start"]), y + 3, max(3.0, x(bar["start"] + bar["seconds"]) - x(bar["start"])), LANE - 8,
-                      _colour(bar), outline, escape(bar["label"]), escape(str(bar["note"])), _duration(bar["seconds"])))
+                   % (x(lane_bar["start"]), y + 3, max(3.0, x(lane_bar["start"] + lane_bar["seconds"]) - x(lane_bar["start"])), LANE - 8,
+                      _colour(lane_bar), outline, escape(lane_bar["label"]), escape(str(lane_bar["note"])), _duration(lane_bar["seconds"])))
         out.append('<text x="%.1f" y="%d" class="axis">%s</text>'
-                   % (x(bar["start"] + bar["seconds"]) + 4, y + 15, _duration(bar["seconds"])))
+                   % (x(lane_bar["start"] + lane_bar["seconds"]) + 4, y + 15, _duration(lane_bar["seconds"])))
     out.append('<text x="%d" y="%d" class="axis">estimated %s from the start of the run</text>'
                % (LEFT, height - 6, _duration(plan.get("estimate_seconds"))))
     out.append("</svg>")

@@ -10,7 +10,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.progressive.delivery.plugins.filter.rehearse_drills import FilterModule as DrillFilters
 from ansible_collections.progressive.delivery.plugins.filter.rehearse_overrides import FilterModule as OverrideFilters
 from ansible_collections.progressive.delivery.plugins.module_utils.twin import drill_watch
-from ansible_collections.progressive.delivery.plugins.module_utils.twin.drills import DrillError, parse_drills
+from ansible_collections.progressive.delivery.plugins.plugin_utils.twin.drills import DrillError, parse_drills
 
 MEMBERS = {"services-dev-us-east1": "dev", "services-staging-us-east1": "staging",
            "services-staging-europe-west1": "staging", "services-prod-us-east1": "prod"}
