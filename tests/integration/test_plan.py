@@ -148,3 +148,22 @@ def test_plan_reads_only_and_estimates_the_rollout_that_follows(fleetsim_fleet, 
     again, text = plan(tmp_path, inventory, "2", "plan-2-again.json")
     assert [e["action"] for e in again["sets"][0]["environments"]] == ["verified", "verified"], text[-3000:]
     assert clusters_of(again) == [] and again["refused"] is False
+
+
+def test_a_metric_provider_that_does_not_answer_is_found_by_the_plan(fleetsim_fleet, tmp_path):
+    # The rollout's preflight would stop on it before its first write; the plan finds it now, after printing itself,
+    # in the same words (the cause first), and still writes nothing.
+    fleet = fleetsim_fleet(FLEET, clock_speed=10, pod_ready_delay="1s", pod_ready_jitter="0s")
+    deploy_v1(fleet)
+    inventory = write_inventory(tmp_path, fleet)
+    servers = [fleet.runtime.clusters[name].server.requests for name in fleet.clusters]
+    for requests in servers:
+        requests.clear()
+    extravars = dict(release_vars("2"), canary_release_metric_gate_enabled=True,
+                     canary_release_prometheus_url="http://127.0.0.1:1")
+    code, text, _wall = playbook("plan.yml", inventory, extravars)
+    assert code != 0, text[-3000:]
+    assert "rollout plan: cart 2 in namespace default - estimated" in text, text[-3000:]
+    assert "Prometheus at http://127.0.0.1:1 refused the connection" in text, text[-3000:]
+    assert "nothing was changed" in text and "query=" not in text
+    assert [r.rule for requests in servers for r in requests.snapshot() if r.is_write] == []
