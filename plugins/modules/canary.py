@@ -28,6 +28,7 @@ description:
   - I(state=absent) removes the canary and its Service, but only when the stable already runs all N pods Ready;
     otherwise use M(progressive.delivery.release_rollback).
 extends_documentation_fragment:
+  - progressive.delivery.release_canary
   - progressive.delivery.release_app
   - progressive.delivery.release_lock
   - progressive.delivery.k8s_auth
@@ -36,22 +37,6 @@ options:
   version:
     description: The new version (a valid label value). Required with I(state=present).
     type: str
-  image:
-    description:
-      - Image of the new version, for I(container) or, when the pod has a single container, for that one.
-      - Mutually exclusive with I(images).
-    type: str
-  container:
-    description: Container that gets I(image); needed when the stable pod has several containers.
-    type: str
-  images:
-    description: Images per container name, for pods with several containers (C(*) means every container).
-    type: dict
-  template_overrides:
-    description:
-      - Merged into the canary's pod template (C(spec.template)) after copying the stable's; mappings merge key by
-        key, lists of named items (containers, env, ports, volumes) merge by C(name), C(null) removes a key.
-    type: dict
   replicas:
     description: Pods the canary starts with, on top of the full stable (the first step then moves stable pods).
     type: int
@@ -72,28 +57,6 @@ options:
     description: Create the canary-only Service.
     type: bool
     default: true
-  force:
-    description: Release a version even though it is on the app's reject list.
-    type: bool
-    default: false
-  check_permissions:
-    description:
-      - Before its first write, ask the API server (one SelfSubjectRulesReview, then a SelfSubjectAccessReview
-        for anything it does not show) whether the credentials may do everything the whole release does
-        (C(get list create patch delete) Deployments, C(get list create delete) Services, C(get create update)
-        ConfigMaps), and fail naming each missing permission when they may not, so a release never stops
-        half-way for want of one. Runs in check mode too.
-      - The rules are in C(docs/rbac/member-cluster.yaml). Turn off only for an API server without
-        C(authorization.k8s.io) reviews.
-    type: bool
-    default: true
-  extra_permissions:
-    description:
-      - More permissions for I(check_permissions) to require, in C(kubectl auth can-i) words
-        (C(<verb> <resource>[.<api group>])), e.g. C(list pods) for a pod-health gate that runs between steps.
-    type: list
-    elements: str
-    default: []
   step_strategy:
     description:
       - How the release will step, for RV(targets) - V(pods) moves O(step_size) pods per step (one at a time by
@@ -232,6 +195,8 @@ phase:
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
 from ansible_collections.progressive.delivery.plugins.module_utils.release import canary_ops
 from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import (
+    CANARY_ARG_SPEC,
+    CANARY_MUTUALLY_EXCLUSIVE,
     LOCK_ARG_SPEC,
     argument_spec,
     run,
@@ -242,26 +207,20 @@ def main():
     module = K8sModule(
         argument_spec=argument_spec(
             LOCK_ARG_SPEC,
+            CANARY_ARG_SPEC,
             version={"type": "str"},
-            image={"type": "str"},
-            container={"type": "str"},
-            images={"type": "dict"},
-            template_overrides={"type": "dict"},
             replicas={"type": "int", "default": 1},
             progress_deadline_seconds={"type": "int"},
             name={"type": "str"},
             service_name={"type": "str"},
             create_service={"type": "bool", "default": True},
-            force={"type": "bool", "default": False},
-            check_permissions={"type": "bool", "default": True},
-            extra_permissions={"type": "list", "elements": "str", "default": []},
             state={"type": "str", "choices": ["present", "absent"], "default": "present"},
             step_strategy={"type": "str", "choices": ["pods", "weights"], "default": "pods"},
             step_size={"type": "int", "default": 1},
             step_weights={"type": "list", "elements": "int", "default": [10, 25, 50, 100]},
         ),
         with_wait=True,
-        mutually_exclusive=[("image", "images"), ("container", "images")],
+        mutually_exclusive=CANARY_MUTUALLY_EXCLUSIVE,
         required_if=[("state", "present", ("version",))],
         supports_check_mode=True,
     )

@@ -20,6 +20,7 @@ description:
     fleet of hundreds of clusters is checked in seconds rather than one module process per cluster and task.
   - Changes nothing but, with O(take_lock), the release lock; in check mode it writes nothing.
 extends_documentation_fragment:
+  - progressive.delivery.release_canary
   - progressive.delivery.release_app
   - progressive.delivery.release_lock
   - progressive.delivery.k8s_auth
@@ -41,35 +42,10 @@ options:
     description: The version about to be released (a valid label value).
     type: str
     required: true
-  image:
-    description: Image of the new version, as for M(progressive.delivery.canary). Mutually exclusive with I(images).
-    type: str
-  container:
-    description: Container that gets I(image); needed when the stable pod has several containers.
-    type: str
-  images:
-    description: Images per container name (C(*) means every container).
-    type: dict
-  template_overrides:
-    description: Merged into the canary's pod template, as for M(progressive.delivery.canary).
-    type: dict
   create_service:
     description: Whether the release creates its canary-only Service (then C(create services) is required).
     type: bool
     default: true
-  force:
-    description: The release will be forced past the app's reject list.
-    type: bool
-    default: false
-  check_permissions:
-    description: Ask each API server whether the credentials may make every request of the release.
-    type: bool
-    default: true
-  extra_permissions:
-    description: More permissions to require, in C(kubectl auth can-i) words (C(list pods)).
-    type: list
-    elements: str
-    default: []
   take_lock:
     description:
       - Once every cluster passed, take this run's release lock (O(lock_owner), O(lock_run)) in each cluster that
@@ -140,6 +116,8 @@ from ansible_collections.progressive.delivery.plugins.module_utils.k8s.args impo
 from ansible_collections.progressive.delivery.plugins.module_utils.release import preflight
 from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import ReleaseError
 from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import (
+    CANARY_ARG_SPEC,
+    CANARY_MUTUALLY_EXCLUSIVE,
     LOCK_ARG_SPEC,
     argument_spec,
 )
@@ -149,20 +127,14 @@ def main():
     module = K8sModule(
         argument_spec=argument_spec(
             LOCK_ARG_SPEC,
+            CANARY_ARG_SPEC,
             clusters={"type": "dict", "required": True},
             parallel={"type": "int", "default": 20},
             version={"type": "str", "required": True},
-            image={"type": "str"},
-            container={"type": "str"},
-            images={"type": "dict"},
-            template_overrides={"type": "dict"},
             create_service={"type": "bool", "default": True},
-            force={"type": "bool", "default": False},
-            check_permissions={"type": "bool", "default": True},
-            extra_permissions={"type": "list", "elements": "str", "default": []},
             take_lock={"type": "bool", "default": False},
         ),
-        mutually_exclusive=[("image", "images"), ("container", "images")],
+        mutually_exclusive=CANARY_MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
     )
     p = module.params

@@ -24,6 +24,7 @@ description:
   - Returns the plan as a document (RV(plan), C(docs/schemas/rollout-plan.schema.json)) and as printable lines
     (RV(table)). Refusals do not fail the module unless O(fail_on_refusal).
 extends_documentation_fragment:
+  - progressive.delivery.release_canary
   - progressive.delivery.release_app
   - progressive.delivery.release_lock
   - progressive.delivery.k8s_auth
@@ -58,31 +59,6 @@ options:
     description: Clusters read at the same time.
     type: int
     default: 20
-  image:
-    description: Image of the new version, as for M(progressive.delivery.canary).
-    type: str
-  container:
-    description: Container that gets O(image).
-    type: str
-  images:
-    description: Images per container name.
-    type: dict
-  template_overrides:
-    description: Merged into the canary's pod template, as for M(progressive.delivery.canary).
-    type: dict
-  force:
-    description: The rollout will be forced past the app's reject list.
-    type: bool
-    default: false
-  check_permissions:
-    description: Ask each API server whether the credentials may make every request of the release.
-    type: bool
-    default: true
-  extra_permissions:
-    description: More permissions to require, in C(kubectl auth can-i) words (C(list pods)).
-    type: list
-    elements: str
-    default: []
   steps:
     description: The step schedule, as C(canary_release_strategy), C(canary_release_step_size) and C(canary_release_weights).
     type: dict
@@ -236,7 +212,12 @@ from ansible_collections.progressive.delivery.plugins.module_utils.gates.check_s
 from ansible_collections.progressive.delivery.plugins.module_utils.release import names, plan_document, plan_read, plan_table
 from ansible_collections.progressive.delivery.plugins.module_utils.release import preflight, rollout_plan, schedule
 from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import ReleaseError
-from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import LOCK_ARG_SPEC, argument_spec
+from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import (
+    CANARY_ARG_SPEC,
+    CANARY_MUTUALLY_EXCLUSIVE,
+    LOCK_ARG_SPEC,
+    argument_spec,
+)
 
 STEPS_SPEC = {
     "strategy": {"type": "str", "choices": ["pods", "weights"], "default": "pods"},
@@ -264,19 +245,13 @@ WAITS_SPEC = {
 def spec():
     return argument_spec(
         LOCK_ARG_SPEC,
+        CANARY_ARG_SPEC,
         version={"type": "str", "required": True},
         clusters={"type": "dict", "required": True},
         sets={"type": "dict", "required": True},
         config_clusters={"type": "dict", "default": {}},
         waves={"type": "list", "elements": "raw", "default": [1, "50%", "100%"]},
         parallel={"type": "int", "default": 20},
-        image={"type": "str"},
-        container={"type": "str"},
-        images={"type": "dict"},
-        template_overrides={"type": "dict"},
-        force={"type": "bool", "default": False},
-        check_permissions={"type": "bool", "default": True},
-        extra_permissions={"type": "list", "elements": "str", "default": []},
         steps={"type": "dict", "default": {}, "options": STEPS_SPEC},
         waits={"type": "dict", "default": {}, "options": WAITS_SPEC},
         pod_ready_default={"type": "float", "default": 5},
@@ -306,7 +281,7 @@ def settings_of(p):
 
 
 def main():
-    module = K8sModule(argument_spec=spec(), mutually_exclusive=[("image", "images"), ("container", "images")],
+    module = K8sModule(argument_spec=spec(), mutually_exclusive=CANARY_MUTUALLY_EXCLUSIVE,
                        supports_check_mode=True)
     p = module.params
     module.no_log_values.update(preflight.secrets_of(p["clusters"]))

@@ -25,6 +25,19 @@ LOCK_ARG_SPEC = {
     "take_over_lock": {"type": "bool", "default": False},
 }
 
+# How the canary is made and checked before its first write (doc fragment release_canary): canary,
+# release_preflight and rollout_plan make it or dry-run it.
+CANARY_ARG_SPEC = {
+    "image": {"type": "str"},
+    "container": {"type": "str"},
+    "images": {"type": "dict"},
+    "template_overrides": {"type": "dict"},
+    "force": {"type": "bool", "default": False},
+    "check_permissions": {"type": "bool", "default": True},
+    "extra_permissions": {"type": "list", "elements": "str", "default": []},
+}
+CANARY_MUTUALLY_EXCLUSIVE = [("image", "images"), ("container", "images")]
+
 
 def argument_spec(*specs, **extra):
     spec = copy.deepcopy(APP_ARG_SPEC)
