@@ -40,6 +40,7 @@ SETS = ["alpha", "beta", "gamma"]
 ENVIRONMENTS = ["dev", "staging", "prod"]
 REGIONS = ["us-east1", "europe-west1", "asia-east1"]
 PROFILE_CALLBACK = "ansible.posix.profile_tasks"
+PROCESS_CALLBACK = "module_processes"  # bench/callback_plugins: module processes per cluster and per step
 
 
 def floor_seconds() -> dict:
@@ -92,11 +93,14 @@ def baseline_vars() -> dict:
 def run_sets(fleet: harness.Fleet, name: str, command, log_dir: Path | None = None) -> dict:
     """One ansible-playbook per environment set, all at once; wall time until the last one ends.
     With log_dir, each set's playbook output is kept there (the fleet's work directory is removed)."""
-    env = harness.ansible_env(ANSIBLE_CALLBACKS_ENABLED=PROFILE_CALLBACK, PROFILE_TASKS_TASK_OUTPUT_LIMIT="all",
-                              ANSIBLE_DISPLAY_SKIPPED_HOSTS="0")
-    logs, procs = {}, {}
+    logs, procs, counts = {}, {}, {}
     started = time.monotonic()
     for set_name in SETS:
+        counts[set_name] = fleet.workdir / f"{name}-{set_name}-processes.json"
+        env = harness.ansible_env(ANSIBLE_CALLBACKS_ENABLED=f"{PROFILE_CALLBACK},{PROCESS_CALLBACK}",
+                                  ANSIBLE_CALLBACK_PLUGINS=str(Path(__file__).resolve().parent / "callback_plugins"),
+                                  PD_BENCH_MODULE_PROCESSES=str(counts[set_name]),
+                                  PROFILE_TASKS_TASK_OUTPUT_LIMIT="all", ANSIBLE_DISPLAY_SKIPPED_HOSTS="0")
         logs[set_name] = open(fleet.workdir / f"{name}-{set_name}.log", "w+")
         procs[set_name] = subprocess.Popen(command(set_name), env=env, cwd=str(fleet.workdir),
                                            stdout=logs[set_name], stderr=subprocess.STDOUT, text=True)
@@ -124,8 +128,21 @@ def run_sets(fleet: harness.Fleet, name: str, command, log_dir: Path | None = No
         raise RuntimeError(f"{name} failed for sets {failed}:\n" + "\n".join(lines[:5] or [outputs[first][-3000:]]))
     slowest = max(ends, key=ends.get)
     return {"wall_s": round(wall, 2), "per_set_s": {s: round(t, 2) for s, t in ends.items()},
-            "controller_peak_rss_mb": round(peak, 1),
+            "controller_peak_rss_mb": round(peak, 1), "module_processes": module_processes(fleet, counts.values()),
             "slowest_set": slowest, "slowest_tasks": harness.task_profile(outputs[slowest], top=25)}
+
+
+def module_processes(fleet: harness.Fleet, paths) -> dict:
+    """Module processes (callback_plugins/module_processes.py) per member cluster and per step of a cluster."""
+    members = {c["name"] for c in fleet.members()}
+    per_cluster, steps, in_steps = [], 0, 0
+    for path in paths:
+        counted = json.loads(Path(path).read_text())
+        per_cluster += [n for host, n in counted["per_host"].items() if host in members]
+        steps += counted["steps"]
+        in_steps += counted["processes_in_steps"]
+    return {"per_cluster": round(sum(per_cluster) / len(per_cluster), 1) if per_cluster else None,
+            "per_step_per_cluster": round(in_steps / steps, 2) if steps else None, "steps": steps}
 
 
 def main() -> int:
@@ -199,6 +216,9 @@ def main() -> int:
             print("  playbooks/rollout.yml: %.1f s  -> overhead ratio %.2f   target <= %.1f -> %s"
                   % (ours["wall_s"], result["overhead_ratio"], TARGET_OVERHEAD,
                      harness.verdict(result["overhead_ratio"], TARGET_OVERHEAD)))
+            counted = ours["module_processes"]
+            print("  module processes: %s per cluster, %s per step per cluster (%d steps)"
+                  % (counted["per_cluster"], counted["per_step_per_cluster"], counted["steps"]))
         if baseline:
             print("  hand-written baseline: %.1f s  (%.2f x floor)" % (baseline["wall_s"],
                                                                        baseline["wall_s"] / floor["critical_path_s"]))

@@ -132,7 +132,8 @@ run_integration() {  # independent test files on pytest-xdist workers; each work
     run_pytest tests/integration
   else
     # loadfile: a file's tests stay on one worker, in order, so its module-scoped fleet is started once.
-    run_pytest tests/integration -n "$workers" --dist loadfile
+    # The slowest tests are listed at the end of the log (tests/integration/conftest.py sends the slowest files first).
+    run_pytest tests/integration -n "$workers" --dist loadfile --durations=25 --durations-min=10
   fi
 }
 

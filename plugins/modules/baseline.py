@@ -90,6 +90,8 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - progressive.delivery.release_actions
 name:
   description: Name of the baseline Deployment.
   returned: always
@@ -137,31 +139,16 @@ baseline:
   sample: {"name": "web-baseline", "version": "1.9.3", "role": "baseline", "replicas": 1, "ready_replicas": 1,
            "available_replicas": 1, "updated_replicas": 1}
 actions:
-  description: What the module did (or, in check mode, would do).
-  returned: always
-  type: list
-  elements: str
   sample: ["create Deployment web-baseline: 1 pod(s) of stable version 1.9.3, track baseline"]
-plan:
-  description: In check mode, the actions that would be taken.
-  returned: check mode
-  type: list
-  elements: str
 """
 
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
 from ansible_collections.progressive.delivery.plugins.module_utils.release import baseline
-from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import (
-    LOCK_ARG_SPEC,
-    argument_spec,
-    run,
-)
+from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import release_module, run
 
 
 def main():
-    module = K8sModule(
-        argument_spec=argument_spec(
-            LOCK_ARG_SPEC,
+    module = release_module(
+        dict(
             version={"type": "str"},
             replicas={"type": "int"},
             state={"type": "str", "choices": ["present", "absent"], "default": "present"},

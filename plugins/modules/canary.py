@@ -125,6 +125,8 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - progressive.delivery.release_actions
 targets:
   description:
     - The canary pods after each step still to take, from the last completed step on (that one included, so a
@@ -169,16 +171,7 @@ total_replicas:
   type: int
   sample: 5
 actions:
-  description: What the module did (or, in check mode, would do).
-  returned: always
-  type: list
-  elements: str
   sample: ["create Deployment web-2-0-0", "create Service web-2-0-0"]
-plan:
-  description: In check mode, the actions that would be taken.
-  returned: check mode
-  type: list
-  elements: str
 canary:
   description: Replicas of the canary Deployment after the run.
   returned: state=present and not check mode
@@ -192,22 +185,13 @@ phase:
   sample: Created
 """
 
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
 from ansible_collections.progressive.delivery.plugins.module_utils.release import canary_ops
-from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import (
-    CANARY_ARG_SPEC,
-    CANARY_MUTUALLY_EXCLUSIVE,
-    LOCK_ARG_SPEC,
-    argument_spec,
-    run,
-)
+from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import release_module, run
 
 
 def main():
-    module = K8sModule(
-        argument_spec=argument_spec(
-            LOCK_ARG_SPEC,
-            CANARY_ARG_SPEC,
+    module = release_module(
+        dict(
             version={"type": "str"},
             replicas={"type": "int", "default": 1},
             progress_deadline_seconds={"type": "int"},
@@ -219,8 +203,8 @@ def main():
             step_size={"type": "int", "default": 1},
             step_weights={"type": "list", "elements": "int", "default": [10, 25, 50, 100]},
         ),
+        canary=True,
         with_wait=True,
-        mutually_exclusive=CANARY_MUTUALLY_EXCLUSIVE,
         required_if=[("state", "present", ("version",))],
         supports_check_mode=True,
     )

@@ -83,19 +83,13 @@ split:
   type: dict
 """
 
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
 from ansible_collections.progressive.delivery.plugins.module_utils.release import freeze
-from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import (
-    LOCK_ARG_SPEC,
-    argument_spec,
-    run,
-)
+from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import release_module, run
 
 
 def main():
-    module = K8sModule(
-        argument_spec=argument_spec(
-            LOCK_ARG_SPEC,
+    module = release_module(
+        dict(
             state={"type": "str", "choices": [freeze.FROZEN, freeze.THAWED], "default": freeze.FROZEN},
             version={"type": "str"},
             reason={"type": "str"},

@@ -111,30 +111,22 @@ failed_clusters:
   elements: str
 """
 
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.args import AUTH_ARG_SPEC
 from ansible_collections.progressive.delivery.plugins.module_utils.release import preflight
 from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import ReleaseError
-from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import (
-    CANARY_ARG_SPEC,
-    CANARY_MUTUALLY_EXCLUSIVE,
-    LOCK_ARG_SPEC,
-    argument_spec,
-)
+from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import release_module
 
 
 def main():
-    module = K8sModule(
-        argument_spec=argument_spec(
-            LOCK_ARG_SPEC,
-            CANARY_ARG_SPEC,
+    module = release_module(
+        dict(
             clusters={"type": "dict", "required": True},
             parallel={"type": "int", "default": 20},
             version={"type": "str", "required": True},
             create_service={"type": "bool", "default": True},
             take_lock={"type": "bool", "default": False},
         ),
-        mutually_exclusive=CANARY_MUTUALLY_EXCLUSIVE,
+        canary=True,
         supports_check_mode=True,
     )
     p = module.params

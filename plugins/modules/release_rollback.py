@@ -64,6 +64,9 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - progressive.delivery.release_actions
+  - progressive.delivery.release_split
 version:
   description: The version rolled back.
   returned: changed
@@ -79,28 +82,6 @@ total_replicas:
   returned: changed
   type: int
   sample: 5
-actions:
-  description: What was done (or would be, in check mode).
-  returned: always
-  type: list
-  elements: str
-plan:
-  description: In check mode, the actions that would be taken.
-  returned: check mode
-  type: list
-  elements: str
-before:
-  description: Stable and canary Deployments (name, version, role, replicas, ready/available/updated) before the run.
-  returned: when a release is in progress
-  type: dict
-  sample: {"stable": {"name": "web", "version": "1", "role": "stable", "replicas": 4, "ready_replicas": 4,
-                      "available_replicas": 4, "updated_replicas": 4},
-           "canary": {"name": "web-2", "version": "2", "role": "canary", "replicas": 1, "ready_replicas": 1,
-                      "available_replicas": 1, "updated_replicas": 1}}
-after:
-  description: The same after the run (equal to before in check mode).
-  returned: when a release is in progress
-  type: dict
 rejected_versions:
   description: The app's reject list after the run.
   returned: always
@@ -116,19 +97,13 @@ duration:
   type: float
 """
 
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
 from ansible_collections.progressive.delivery.plugins.module_utils.release import rollback
-from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import (
-    LOCK_ARG_SPEC,
-    argument_spec,
-    run,
-)
+from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import release_module, run
 
 
 def main():
-    module = K8sModule(
-        argument_spec=argument_spec(LOCK_ARG_SPEC, version={"type": "str"}, reason={"type": "str"},
-                                    reject={"type": "bool", "default": True}),
+    module = release_module(
+        dict(version={"type": "str"}, reason={"type": "str"}, reject={"type": "bool", "default": True}),
         with_wait=True,
         supports_check_mode=True,
     )

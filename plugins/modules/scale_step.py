@@ -28,7 +28,14 @@ description:
   - Fails fast with the pod's own reason when the pods being added crash-loop or cannot pull their image, or the
     Deployment reports C(ProgressDeadlineExceeded); the phase becomes C(Failed) with C(last-error) set, the
     split is left where it is (never below capacity), and M(progressive.delivery.release_rollback) undoes it.
+  - Gated in the same process when O(checks) is given. After the move the checks are measured on the new split
+    exactly as M(progressive.delivery.gate_check) measures them (same options, verdicts and return shape, under
+    RV(gate)); the task fails when the gate fails (or is inconclusive with O(fail_on_inconclusive=true)),
+    with RV(verdict), RV(reason) and RV(blame) where a C(rescue) reads a failed gate_check's. The checks are
+    validated before anything moves. One process per step instead of two saves a module start-up per step per
+    cluster.
 extends_documentation_fragment:
+  - progressive.delivery.gate
   - progressive.delivery.release_app
   - progressive.delivery.release_lock
   - progressive.delivery.k8s_auth
@@ -63,6 +70,11 @@ options:
   verdict:
     description: Gate verdict that allowed this step, recorded as C(progressive.delivery/last-verdict).
     type: str
+  checks:
+    description:
+      - The checks of the gate that judges this step, measured after the move (also in check mode, as
+        M(progressive.delivery.gate_check) measures there). Without them the step is not gated.
+      - Their names must be unique.
 notes:
   - Supports check mode (C(plan) lists the moves, nothing is written) and diff mode (replicas per version).
   - I(wait=false) is refused when a move would have to wait for Ready pods before the next one.
@@ -93,6 +105,25 @@ EXAMPLES = r"""
     weight: "{{ item }}"
   loop: [10, 25, 50, 100]
 
+- name: Next step, judged on user traffic in the same process (the task fails when the gate fails)
+  progressive.delivery.scale_step:
+    namespace: shop
+    app: web
+    next_step: true
+    verdict: "step 1: pass"
+    prometheus:
+      url: http://prometheus.monitoring:9090
+    checks:
+      - name: error-ratio
+        provider: prometheus
+        query: >-
+          (sum(rate(http_requests_total{service="web", version="2", code=~"5.."}[1m])) or vector(0))
+          / sum(rate(http_requests_total{service="web", version="2"}[1m]))
+        success_condition: result <= 0.01
+        initial_delay: 30s
+        interval: 30s
+        count: 4
+
 - name: The method's original order (stable pod down first), allowed to lose one pod of capacity
   progressive.delivery.scale_step:
     namespace: shop
@@ -103,6 +134,8 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - progressive.delivery.release_split
 version:
   description: Version of the canary.
   returned: when a release is in progress
@@ -140,18 +173,6 @@ plan:
   returned: check mode
   type: list
   elements: dict
-before:
-  description: Stable and canary Deployments (name, version, role, replicas, ready/available/updated) before the run.
-  returned: when a release is in progress
-  type: dict
-  sample: {"stable": {"name": "web", "version": "1", "role": "stable", "replicas": 4, "ready_replicas": 4,
-                      "available_replicas": 4, "updated_replicas": 4},
-           "canary": {"name": "web-2", "version": "2", "role": "canary", "replicas": 1, "ready_replicas": 1,
-                      "available_replicas": 1, "updated_replicas": 1}}
-after:
-  description: The same after the run (equal to before in check mode).
-  returned: when a release is in progress
-  type: dict
 step:
   description: Steps completed in this release.
   returned: when a release is in progress
@@ -167,21 +188,39 @@ duration:
   returned: when a release is in progress
   type: float
   sample: 12.4
+gate:
+  description:
+    - The gate's result, as M(progressive.delivery.gate_check) returns it (verdict, reason, blame, checks,
+      measurements, duration).
+  returned: when O(checks) is given and the move succeeded
+  type: dict
+  sample: {"verdict": "pass", "reason": "all 1 checks successful", "checks": [], "measurements": []}
+verdict:
+  description: The gate's verdict, V(fail) or V(inconclusive), at the top of a failed task's result.
+  returned: when the gate failed the task
+  type: str
+  sample: fail
+reason:
+  description: The gate's one-line reason, at the top of a failed task's result.
+  returned: when the gate failed the task
+  type: str
+  sample: "check 'error-ratio' failed: 0.12 breached result <= 0.01"
+blame:
+  description: V(version) (a value breached its condition) or V(evidence) (nothing could be judged).
+  returned: when the task failed
+  type: str
+  sample: version
 """
 
-from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
-from ansible_collections.progressive.delivery.plugins.module_utils.release import step
-from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import (
-    LOCK_ARG_SPEC,
-    argument_spec,
-    run,
-)
+from ansible_collections.progressive.delivery.plugins.module_utils.gates.gate_options import gate_argument_spec
+from ansible_collections.progressive.delivery.plugins.module_utils.release import gated_step
+from ansible_collections.progressive.delivery.plugins.module_utils.release.module_support import release_module, run
 
 
 def main():
-    module = K8sModule(
-        argument_spec=argument_spec(
-            LOCK_ARG_SPEC,
+    module = release_module(
+        dict(
+            gate_argument_spec(checks_required=False),
             version={"type": "str"},
             canary_replicas={"type": "int"},
             weight={"type": "int"},
@@ -195,10 +234,15 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    run(module, lambda ctx: step.move_split(
-        ctx, canary_replicas=p["canary_replicas"], weight=p["weight"], next_step=p["next_step"],
-        step_size=p["step_size"], version=p["version"], max_unavailable=p["max_unavailable"], order=p["order"],
-        verdict=p["verdict"]))
+
+    def move_and_judge(ctx):
+        analysis = gated_step.prepare(p["checks"], p["prometheus"], ctx.client)  # before any write
+        return gated_step.move_and_judge(
+            ctx, analysis, p["fail_on_inconclusive"], canary_replicas=p["canary_replicas"], weight=p["weight"],
+            next_step=p["next_step"], step_size=p["step_size"], version=p["version"],
+            max_unavailable=p["max_unavailable"], order=p["order"], verdict=p["verdict"])
+
+    run(module, move_and_judge)
 
 
 if __name__ == "__main__":

@@ -187,12 +187,9 @@ class RolloutEvents(object):
         args = _module_args(task, item)
         cluster, location = self._cluster_of(host, args)
         ended = time.time()
-        steps = self.recorder.record["steps"]
-        count = len(steps)
-        events = self.recorder.task_result(cluster, module, task.get_name(), args, item, failed,
-                                           started if started is not None else ended, ended, location)
-        if len(steps) > count:
-            self.on_step(steps[-1], events)
+        for step, events in self.recorder.task_results(cluster, module, task.get_name(), args, item, failed,
+                                                       started if started is not None else ended, ended, location):
+            self.on_step(step, events)
 
     def _cluster_of(self, host, args):
         """The cluster a task acted on: the one whose context the task names (a cluster's role that rolls back

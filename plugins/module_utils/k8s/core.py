@@ -114,7 +114,8 @@ class K8sModule(AnsibleModule):
 
     def run(self, operation, input_errors=(), **fail_extra):
         """The one entry point of every module: check the wait options, run operation(), and exit_json with its
-        result (its ``diff`` kept only in diff mode and when something changed), or fail_json in one line.
+        result (its ``diff`` kept only in diff mode and when something changed), or fail_json in one line (also
+        with the whole result when it says ``failed``, with its ``msg``).
 
         input_errors: the caller's exception classes for bad input (message, field, details, blame); an API or
         wait failure blames the evidence (the API server, the cluster), never the input or a version.
@@ -133,6 +134,8 @@ class K8sModule(AnsibleModule):
         diff = result.pop("diff", None)
         if self._diff and diff is not None and result.get("changed"):
             result["diff"] = diff
+        if result.pop("failed", False):  # e.g. a step whose gate failed after the move: its result, failed
+            self.fail_json(**result)
         self.exit_json(**result)
 
     def fail_from_error(self, err, **extra):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule
 from ansible_collections.progressive.delivery.plugins.module_utils.release import names
 from ansible_collections.progressive.delivery.plugins.module_utils.release.context import ReleaseContext
 from ansible_collections.progressive.delivery.plugins.module_utils.release.errors import ReleaseError
@@ -45,6 +46,16 @@ def argument_spec(*specs, **extra):
         spec.update(copy.deepcopy(s))
     spec.update(extra)
     return spec
+
+
+def release_module(options, canary=False, **kwargs):
+    """The K8sModule of a release module: the app options (release_app doc fragment), the lock options
+    (release_lock), with ``canary`` the options that say how the canary is made (release_canary), plus its own
+    ``options``; kwargs go to K8sModule (with_wait, required_if, supports_check_mode, ...)."""
+    specs = [LOCK_ARG_SPEC, CANARY_ARG_SPEC] if canary else [LOCK_ARG_SPEC]
+    if canary:
+        kwargs["mutually_exclusive"] = CANARY_MUTUALLY_EXCLUSIVE + list(kwargs.get("mutually_exclusive") or [])
+    return K8sModule(argument_spec=argument_spec(*specs, **options), **kwargs)
 
 
 def context_from(module, wait=None):

@@ -192,6 +192,29 @@ class RolloutRecorder(object):
                     state["total_replicas"] = ready["canary"]
             state["canary_weight"] = _weight(state["split"])
 
+    def task_results(self, cluster, module, task, args, result, failed, started, ended, location=None):
+        """Record one module result as the steps it means; returns [(step, events)] for the steps recorded.
+
+        A scale_step that gated its own move (its ``gate``) is two steps, as a scale_step and a gate_check
+        task would have been: the move (not failed: the gate failed the task after it) and the gate.
+        """
+        gate = result.get("gate") if module == "scale_step" and not result.get("skipped") else None
+        if not isinstance(gate, dict):
+            return self._recorded(lambda: self.task_result(cluster, module, task, args, result, failed, started,
+                                                           ended, location))
+        moved = (started or ended) + (result.get("duration") or 0.0)
+        move = dict((k, v) for k, v in result.items() if k not in ("gate", "failed", "msg", "verdict", "reason", "blame"))
+        recorded = self._recorded(lambda: self.task_result(cluster, module, task, args, move, False, started,
+                                                           min(moved, ended), location))
+        gate_args = {"checks": (args or {}).get("checks") or []}
+        return recorded + self._recorded(lambda: self.task_result(cluster, "gate_check", task, gate_args, gate, failed,
+                                                                  min(moved, ended), ended, location))
+
+    def _recorded(self, record_one):
+        count = len(self.record["steps"])
+        events = record_one()
+        return [(step, events) for step in self.record["steps"][count:]]
+
     def task_result(self, cluster, module, task, args, result, failed, started, ended, location=None):
         """Record one result of a collection module; returns the events it means (see EVENTS below).
 

@@ -109,12 +109,13 @@ def test_secrets_are_not_logged(capsys):
 
 def test_argument_spec_matches_providers():
     from ansible_collections.progressive.delivery.plugins.module_utils.gates.check_spec import COMMON_OPTIONS
+    from ansible_collections.progressive.delivery.plugins.module_utils.gates.gate_options import CHECK_OPTIONS
     from ansible_collections.progressive.delivery.plugins.module_utils.gates.providers.registry import PROVIDERS
 
-    declared = set(gate_check.CHECK_OPTIONS)
+    declared = set(CHECK_OPTIONS)
     used = set(COMMON_OPTIONS).union(*(p.options for p in PROVIDERS.values()))
     assert declared == used
-    assert set(gate_check.CHECK_OPTIONS["provider"]["choices"]) == set(PROVIDERS)
+    assert set(CHECK_OPTIONS["provider"]["choices"]) == set(PROVIDERS)
 
 
 def test_an_unexpected_exception_is_a_one_line_failure(capsys, monkeypatch):

@@ -47,3 +47,31 @@ def test_another_owner_cannot_move_the_release(cluster, capsys, monkeypatch):
     out = run_module(scale_step, dict(APP, next_step=True, lock_owner="someone@else"), cluster, capsys, monkeypatch)
     assert out["failed"] and "tester@here" in out["msg"]
     assert cluster.obj("Deployment", "web")["spec"]["replicas"] == 4
+
+
+def _check(ready):
+    """A gate check over given data (no provider to reach): passes when every pod is ready."""
+    return {"name": "pods-ready", "provider": "jmespath", "data": {"pods": [{"ready": ready}]},
+            "expression": "length(pods[?ready != `true`])", "success_condition": "result == 0"}
+
+
+def test_a_gated_step_moves_then_returns_the_gate_verdict(cluster, capsys, monkeypatch):
+    out = run_module(scale_step, dict(APP, canary_replicas=2, checks=[_check(True)]), cluster, capsys, monkeypatch)
+    assert out.get("failed") is None and out["changed"] is True and out["target"] == {"stable": 2, "canary": 2}
+    assert out["gate"]["verdict"] == "pass" and out["gate"]["measurements"][0]["check"] == "pods-ready"
+
+
+def test_a_failed_gate_fails_the_step_after_the_move_with_the_gates_blame(cluster, capsys, monkeypatch):
+    out = run_module(scale_step, dict(APP, canary_replicas=2, checks=[_check(False)]), cluster, capsys, monkeypatch)
+    assert out["failed"] is True and out["msg"].startswith("gate failed: ")
+    assert (out["verdict"], out["blame"]) == ("fail", "version") and out["reason"] == out["gate"]["reason"]
+    # The move happened (and is in the result), the gate judged it: the rescue rolls back from here.
+    assert out["changed"] is True and cluster.obj("Deployment", "web")["spec"]["replicas"] == 2
+
+
+def test_a_wrong_check_fails_before_anything_moves(cluster, capsys, monkeypatch):
+    wrong = dict(_check(True), success_condition="result ==")
+    out = run_module(scale_step, dict(APP, canary_replicas=2, checks=[wrong]), cluster, capsys, monkeypatch)
+    assert out["failed"] and out["field"] == "checks" and "pods-ready" in out["msg"]
+    assert "nothing was moved" in out["msg"] and out.get("blame") is None
+    assert cluster.obj("Deployment", "web")["spec"]["replicas"] == 4

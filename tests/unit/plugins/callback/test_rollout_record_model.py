@@ -133,3 +133,35 @@ def test_results_of_other_modules_and_skipped_ones_are_ignored():
     assert recorder.task_result("a", "multicluster_service", "t", {}, {"changed": True}, False, 0.0, 1.0) == []
     assert recorder.task_result("a", "scale_step", "t", {}, {"skipped": True}, False, 0.0, 1.0) == []
     assert recorder.record["steps"] == [] and recorder.record["clusters"] == {}
+
+
+def gated(step, gate):
+    """A scale_step that gated its own move: the two tasks' results as one (see scale_step's RETURN)."""
+    module, args, result = step[:3]
+    gate_args, gate_result, failed = gate[1:]
+    output = dict(result, gate=dict((k, v) for k, v in gate_result.items() if k not in ("failed", "msg")))
+    if failed:
+        output.update(failed=True, msg=gate_result["msg"], verdict=gate_result["verdict"], reason=gate_result["reason"],
+                      blame="version")
+    return module, dict(args, checks=gate_args["checks"]), output, failed
+
+
+def test_a_step_gated_in_its_own_process_is_recorded_as_the_step_and_its_gate():
+    separate = record_of(BAD_RELEASE)[0]
+    recorder = RolloutRecorder(playbook="release.yml", started=1000.0)
+    recorder.set_fleet([dict(LOCATION, cluster="shop-dev-us-east1")])
+    canary, step_1, gate_fail, rollback = BAD_RELEASE
+    recorded = []
+    for offset, (module, args, result, failed) in enumerate([canary, gated(step_1, gate_fail), rollback]):
+        recorded += recorder.task_results("shop-dev-us-east1", module, "task %d" % offset, args, result, failed,
+                                          1000.0 + 10 * offset, 1009.0 + 10 * offset, LOCATION)
+    record = recorder.finish(1100.0)
+    schema_validate(record)
+    assert [(step["kind"], events) for step, events in recorded] == [
+        ("canary", ["canary"]), ("step", []), ("gate", []), ("rollback", ["rollback"])]
+    step, gate = record["steps"][1:3]
+    # The move succeeded (the gate failed the task after it), timed by its own duration; the gate follows it.
+    assert (step["status"], step["message"], step["duration"]) == ("changed", None, 2.5)
+    assert gate["started_at"] == step["ended_at"] and gate["verdict"] == "fail" and gate["step"] == 1
+    assert gate["measurements"] == separate["steps"][2]["measurements"]
+    assert record["rollbacks"][0]["reason"] == separate["rollbacks"][0]["reason"]
