@@ -10,6 +10,8 @@ library, builds the API client lazily and turns every failure into a one-line ``
 from __future__ import annotations
 
 import copy
+import importlib.util
+import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.compat.version import LooseVersion
@@ -36,8 +38,18 @@ def merged_argument_spec(argument_spec=None, with_wait=False):
 
 
 def installed_kubernetes_version():
-    """The kubernetes distribution's version from its metadata (importing it would load every API model)."""
+    """The kubernetes distribution's version from its metadata (importing it would load every API model).
+
+    Every module process asks, so the dist-info directory beside the package is looked up first (one directory
+    listing); importlib.metadata, which searches the whole path, only when it is not there.
+    """
     try:
+        spec = importlib.util.find_spec("kubernetes")
+        site = os.path.dirname(os.path.dirname(spec.origin)) if spec and spec.origin else None
+        if site and os.path.isdir(site):
+            for name in os.listdir(site):
+                if name.startswith("kubernetes-") and name.endswith(".dist-info"):
+                    return name[len("kubernetes-"):-len(".dist-info")]
         from importlib.metadata import version as distribution_version  # pylint: disable=import-outside-toplevel
         return distribution_version("kubernetes")
     except Exception:  # no metadata (e.g. a vendored copy): nothing to compare

@@ -99,3 +99,21 @@ def test_old_kubernetes_library_warns(capsys, monkeypatch):
     monkeypatch.setattr(core, "installed_kubernetes_version", lambda: "37.0.2")
     _run({}, capsys, lambda m: m.exit_json())
     assert len(warned) == 1
+
+
+def test_the_installed_version_is_read_from_the_dist_info_beside_the_package(tmp_path, monkeypatch):
+    import importlib.metadata
+    import importlib.util
+
+    from ansible_collections.progressive.delivery.plugins.module_utils.k8s import core
+
+    (tmp_path / "kubernetes").mkdir()
+    (tmp_path / "kubernetes" / "__init__.py").write_text("")
+    (tmp_path / "kubernetes-31.0.0.dist-info").mkdir()
+    spec = importlib.util.spec_from_file_location("kubernetes", str(tmp_path / "kubernetes" / "__init__.py"))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: spec)
+    assert core.installed_kubernetes_version() == "31.0.0"
+    # No dist-info beside it (an egg, a vendored copy): the metadata search decides.
+    (tmp_path / "kubernetes-31.0.0.dist-info").rmdir()
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "30.1.0")
+    assert core.installed_kubernetes_version() == "30.1.0"
