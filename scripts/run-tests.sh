@@ -132,8 +132,9 @@ run_integration() {  # independent test files on pytest-xdist workers; each work
     run_pytest tests/integration
   else
     # loadfile: a file's tests stay on one worker, in order, so its module-scoped fleet is started once.
-    # The slowest tests are listed at the end of the log (tests/integration/conftest.py sends the slowest files first).
-    run_pytest tests/integration -n "$workers" --dist loadfile --durations=25 --durations-min=10
+    # --no-loadscope-reorder: files start in the order tests/integration/conftest.py collects them, the longest
+    # first; the slowest tests are listed at the end of the log (the numbers that order comes from).
+    run_pytest tests/integration -n "$workers" --dist loadfile --no-loadscope-reorder --durations=25 --durations-min=10
   fi
 }
 
