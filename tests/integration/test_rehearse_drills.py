@@ -11,7 +11,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.progressive.delivery.tests.integration import test_rehearse as rehearsal
+from ansible_collections.progressive.delivery.tests.support import rehearsal
 
 FLEET = {"simulation": {"namespaces": ["default", rehearsal.NAMESPACE]},
          "environment_sets": {"services": {"environments": ["dev", "prod"], "regions": ["us-east1"]}}}
