@@ -194,7 +194,7 @@ def main() -> int:
                                                               for m in members) / len(members), 1)
 
     result = {"clusters": len(members), "sets": SETS, "environments": ENVIRONMENTS, "regions": REGIONS,
-              "n": harness.N, "floor": floor, "ours": ours, "baseline": baseline,
+              "n": harness.N, "waits": harness.WAITS, "floor": floor, "ours": ours, "baseline": baseline,
               "fleet_startup_s": round(fleet.startup_s, 2)}
     if ours:
         ratio = ours["wall_s"] / floor["critical_path_s"]

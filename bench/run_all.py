@@ -118,12 +118,19 @@ def where_time_goes(results: dict, table: list[dict]) -> list[str]:
                 "name in the slowest set (%s), from ansible.posix.profile_tasks (a task's time spans all the "
                 "clusters it runs on at once):" % (ours["wall_s"], floor, ours["wall_s"] - floor, ours["slowest_set"]),
                 "", "| task | time | runs | share |", "| --- | --- | --- | --- |"] + profile_lines(ours["slowest_tasks"], 10)
+        processes = ours.get("module_processes") or {}
+        if processes.get("per_cluster"):
+            out += ["", "Module processes (each a Python start-up with Ansible's module_utils): %s per member cluster, "
+                    "%s per step per cluster (a step and its gate)." % (processes["per_cluster"],
+                                                                       processes["per_step_per_cluster"])]
         waits = rollout.get("waits") or {}
         if waits:
             gate = waits["gate_initial_delay_s"] + (waits["gate_count"] - 1) * waits["gate_interval_s"]
             n, envs = rollout["n"], len(rollout["environments"])
-            waited = [("Gate on user traffic", "metric + pod-health gates", (n + 1) * envs * gate),
-                      ("Move to the target split", "scale steps", (n - 1) * envs * waits["pod_ready_delay_s"]),
+            # A step and its gate are one task (scale_step with the gate's checks); the canary's gate is its own.
+            waited = [("Gate on user traffic", "the canary's metric + pod-health gate", envs * gate),
+                      ("Move to the target split", "steps with their gates",
+                       (n - 1) * envs * waits["pod_ready_delay_s"] + n * envs * gate),
                       ("Ensure the canary Deployment", "canary creation", envs * waits["pod_ready_delay_s"])]
             bullets = []
             for prefix, what, floor_s in waited:
