@@ -19,10 +19,12 @@ from ansible_collections.progressive.delivery.plugins.module_utils.release impor
 
 def _waves(clusters, reads, settings):
     out, start = [], 0
+    # The metric preflight question is asked by the environment's first cluster that releases (one Prometheus).
+    releasing = [c for c in clusters if rollout_plan.decide(reads[c], settings)[0] in ("release", "resume")]
     for index, size in enumerate(est.batches(settings.waves, len(clusters)), 1):
         members = clusters[start:start + size]
         start += size
-        entries = [rollout_plan.cluster_plan(c, reads[c], settings, len(members)) for c in members]
+        entries = [rollout_plan.cluster_plan(c, reads[c], settings, len(members), c in releasing[:1]) for c in members]
         slowest = max(entries, key=lambda e: e["seconds"])
         out.append({"wave": index, "clusters": entries, "slowest": slowest["cluster"], "seconds": slowest["seconds"]})
     return out

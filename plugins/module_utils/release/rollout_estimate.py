@@ -27,14 +27,14 @@ SOAK_ROUNDING_S = 0.5
 # (module tasks, controller tasks) of each part of a run.
 TASKS = {
     "run": (1, 17),              # plan play at the start, report play at the end
-    "environment": (2, 16),      # multicluster_release preflight of the stage (release_preflight, first read)
+    "environment": (1, 16),      # multicluster_release preflight of the stage (release_preflight: every cluster)
     "config_cluster": (4, 2),    # MCS X, MCI X, MCS B, then MCS B removed at the finish
     "gate_read": (1, 3),         # promotion gate: the previous environment read (again after a soak)
-    "cluster": (2, 24),          # canary_release preflight: read, dry run (and the skipped tasks around them)
+    "cluster": (1, 19),          # canary_release preflight: read (release_preflight made the dry run)
     "cluster_done": (1, 6),      # a cluster that already runs the version: read, then verified
-    "verify": (1, 3),            # every cluster verified after its environment
-    "step": (1, 3),              # scale_step
-    "gate": (1, 1),              # gate_check on user traffic and pod health
+    "verify": (1, 3),            # every cluster of the environment verified, one read for all
+    "step": (1, 2),              # scale_step (with its gate when nothing runs between them)
+    "gate": (1, 2),              # a step's gate as its own task (after a pause), gate_check
 }
 
 
@@ -80,22 +80,26 @@ def step_estimates(targets, canary_now, pod_ready, waits, module_s):
         # up_first: only a step that adds canary pods waits for them to be Ready.
         ready = pod_ready if target > previous else 0.0
         seconds = ready + waits["pause_seconds"] + gate + tasks_seconds("step", module_s)
-        if gate:
-            seconds += tasks_seconds("gate", module_s)
+        if gate and waits["pause_seconds"]:
+            seconds += tasks_seconds("gate", module_s)  # gated in the step's own process unless a pause is between
         out.append({"canary_pods": target, "pod_ready_wait": ready, "pause": waits["pause_seconds"],
                     "gate_wait": gate, "seconds": round(seconds, 1)})
         previous = target
     return out
 
 
-def cluster_seconds(action, pod_ready, waits, module_s, steps):
-    """Seconds one cluster takes in its wave (its verify after the environment is counted there)."""
+def cluster_seconds(action, pod_ready, waits, module_s, steps, asks_metric_preflight=True):
+    """Seconds one cluster takes in its wave (its verify after the environment is counted there).
+
+    asks_metric_preflight: false for a cluster whose metric preflight question an earlier cluster of the
+    environment asked (multicluster_release asks it once per Prometheus and stable version).
+    """
     if action == "skip":
         return tasks_seconds("cluster_done", module_s)
     if action not in ("release", "resume"):
         return 0.0
     seconds = tasks_seconds("cluster", module_s) + module_s  # preflight, then the canary module
-    if waits["metric_gate"] and waits["metric_preflight"]:
+    if waits["metric_gate"] and waits["metric_preflight"] and asks_metric_preflight:
         seconds += module_s
     if action == "release":
         seconds += pod_ready  # the canary starts with one pod

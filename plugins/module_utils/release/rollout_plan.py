@@ -81,7 +81,7 @@ def _resume_from(read, settings, targets):
     return len(planned) - len(targets) + 1
 
 
-def cluster_plan(name, read, settings, parallel):
+def cluster_plan(name, read, settings, parallel, asks_metric_preflight=True):
     """One cluster's entry: what is there now, what the rollout does there, its steps and seconds."""
     action, reason = decide(read, settings)
     pod_ready = _pod_ready(read, settings)
@@ -94,7 +94,7 @@ def cluster_plan(name, read, settings, parallel):
         steps = est.step_estimates(targets, canary_now, pod_ready["seconds"], settings.waits, module_s)
         if action == "resume":
             resume_from = _resume_from(read, settings, targets)
-    seconds = est.cluster_seconds(action, pod_ready["seconds"], settings.waits, module_s, steps)
+    seconds = est.cluster_seconds(action, pod_ready["seconds"], settings.waits, module_s, steps, asks_metric_preflight)
     return {"cluster": name, "now": _now(read["state"]), "action": action, "reason": reason,
             "resume_from_step": resume_from, "total_replicas": (read["dry_run"] or {}).get("total_replicas"),
             "pod_ready": pod_ready, "steps": steps, "seconds": round(seconds, 1)}
