@@ -132,11 +132,9 @@ run_integration() {  # independent test files on pytest-xdist workers; each work
     run_pytest tests/integration
   else
     # loadfile: a file's tests stay on one worker, in order, so its module-scoped fleet is started once.
-    # xdist queues the files with the most tests first. Longest-first instead (tried on 2026-12-07) started the
-    # heaviest files together with molecule and sanity; that run took 1062 s (a fresh clone) against 906 s with
-    # this order (in the checkout): not kept without a run that shows it faster.
-    # The slowest tests are listed at the end of the log.
-    run_pytest tests/integration -n "$workers" --dist loadfile --durations=25 --durations-min=10
+    # --no-loadscope-reorder: files start in the order tests/integration/conftest.py collects them, the longest
+    # first; the slowest tests are listed at the end of the log (the numbers that order comes from).
+    run_pytest tests/integration -n "$workers" --dist loadfile --no-loadscope-reorder --durations=25 --durations-min=10
   fi
 }
 
