@@ -21,9 +21,7 @@ description:
   - Changes nothing but, with O(take_lock), the release lock; in check mode it writes nothing.
 extends_documentation_fragment:
   - progressive.delivery.release_canary
-  - progressive.delivery.release_app
-  - progressive.delivery.release_lock
-  - progressive.delivery.k8s_auth
+  - progressive.delivery.release_module
 options:
   clusters:
     description:
