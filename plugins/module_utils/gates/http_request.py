@@ -4,7 +4,9 @@
 """One HTTP request for the prometheus and http providers, with errors turned into sentences.
 
 Uses ansible.module_utils.urls (stdlib urllib underneath): no runtime dependency beyond
-ansible-core, TLS options like every Ansible module.
+ansible-core, TLS options like every Ansible module. It is imported on the first request: with the TLS
+and certificate code it pulls in, it costs ~0.1 s of CPU, which a scale_step or gate_check process that
+sends no HTTP request (no gate, kubernetes checks only) should not pay.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import ssl
 import time
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
-from ansible.module_utils.urls import Request, make_context
 
 from ansible_collections.progressive.delivery.plugins.module_utils.gates.measurement import ProviderError
 
@@ -38,6 +39,8 @@ _TLS_CONTEXTS = {}
 def tls_context(validate_certs, ca_path):
     key = (bool(validate_certs), ca_path)
     if key not in _TLS_CONTEXTS:
+        from ansible.module_utils.urls import make_context  # pylint: disable=import-outside-toplevel
+
         try:
             _TLS_CONTEXTS[key] = make_context(cafile=ca_path, validate_certs=validate_certs)
         except (IOError, OSError, ssl.SSLError) as exc:
@@ -67,6 +70,8 @@ def send(method, url, headers=None, body=None, timeout=10.0, validate_certs=True
     who names the server in messages ("Prometheus at http://prom:9090"); by default the method and URL.
     Messages never carry the request's query string: a long URL-encoded query would hide the cause.
     """
+    from ansible.module_utils.urls import Request  # pylint: disable=import-outside-toplevel
+
     who = who or "%s %s" % (method, url.split("?", 1)[0])
     request = Request(
         headers=headers or {},
