@@ -55,10 +55,13 @@ attributes:
 requirements:
   - jmespath (for V(jmespath) checks and O(checks[].json_assertions))
   - scipy (for V(prometheus_judge) checks)
-  - kubernetes (the collection's shared client, used by V(kubernetes) checks)
+  - kubernetes (the collection's shared client, used by V(kubernetes) checks; its urllib3 sends the V(prometheus) and V(http) checks' requests)
 notes:
   - The connection options (O(kubeconfig), O(context), O(host), ...) are used only by V(kubernetes)
     checks; set them once for all modules with C(module_defaults) and C(group/progressive.delivery.delivery).
+  - V(prometheus) and V(http) checks reach their server through the proxy the environment names
+    (C(http_proxy), C(https_proxy), C(no_proxy)), open a new connection for each request and follow
+    redirects for C(GET) and C(HEAD) only.
   - "Conditions are a small expression language, not Python and not Jinja: numbers, strings, lists,
     comparisons (C(< <= > >= == != in), C(not in)), C(and), C(or), C(not), C(+ - * / // %),
     indexing with a constant (C(result[0]), C(labels['pod'])), the names listed under

@@ -50,6 +50,7 @@ class ScriptedServer:
                 request = {
                     "method": self.command,
                     "path": parts.path,
+                    "target": self.path,  # the absolute URL when the server is asked as a proxy
                     "query": {k: v[0] for k, v in parse_qs(parts.query).items()},
                     "headers": dict(self.headers),
                     "body": self.rfile.read(length) if length else b"",
