@@ -65,16 +65,13 @@ class RecordingProxy(object):
         self.server.shutdown()
 
 
-def client_key_pair(workdir):
-    """A real client key and certificate (kubernetes clients load them); the key is a marker."""
-    key, cert = os.path.join(workdir, "client.key"), os.path.join(workdir, "client.crt")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                    "-subj", "/CN=%s" % MARKER_USER, "-days", "1"], check=True, capture_output=True)
-    with open(key, "rb") as k, open(cert, "rb") as c:
-        key_pem, cert_pem = k.read(), c.read()
-    os.remove(key)
-    os.remove(cert)
-    return key_pem, cert_pem
+def client_key_pair(harness):
+    """A client key and certificate signed by the clusters' CA, as a real user's kubeconfig holds: the API
+    server verifies a presented certificate (a self-signed one fails the TLS handshake, as with
+    kube-apiserver's --client-ca-file). The key is a marker."""
+    cluster = next(iter(harness.fleet.runtime.clusters.values()))  # one CA signs for every cluster of the fleet
+    cert_pem, key_pem = cluster.client_certificate(MARKER_USER, ["system:masters"])
+    return key_pem.encode(), cert_pem.encode()
 
 
 def planted_kubeconfig(harness, token, key_pem, cert_pem, path):
@@ -111,7 +108,7 @@ def test_no_secret_in_any_output_of_a_release_at_vvv(fleetsim_fleet, prometheus,
         harness = ReleaseHarness(fleetsim_fleet, prometheus, tmp_path, regions=["us-east1"])
         token = "pdMarkerToken" + secrets.token_hex(16)
         prom_token = "pdMarkerProm" + secrets.token_hex(16)
-        key_pem, cert_pem = client_key_pair(str(tmp_path))
+        key_pem, cert_pem = client_key_pair(harness)
         key_data = base64.b64encode(key_pem).decode()
         key_body = key_pem.decode().splitlines()[1]  # a line of the key itself, in case it is decoded
         markers = {"bearer token": token, "prometheus token": prom_token, "client key data": key_data,
