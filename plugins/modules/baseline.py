@@ -31,7 +31,9 @@ description:
     - the stable version's pods failed, not the canary.
   - I(state=absent) removes the app's baseline (nothing else is touched).
 extends_documentation_fragment:
-  - progressive.delivery.release_module
+  - progressive.delivery.release_app
+  - progressive.delivery.release_lock
+  - progressive.delivery.k8s_auth
   - progressive.delivery.k8s_wait
 options:
   version:

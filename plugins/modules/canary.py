@@ -29,7 +29,9 @@ description:
     otherwise use M(progressive.delivery.release_rollback).
 extends_documentation_fragment:
   - progressive.delivery.release_canary
-  - progressive.delivery.release_module
+  - progressive.delivery.release_app
+  - progressive.delivery.release_lock
+  - progressive.delivery.k8s_auth
   - progressive.delivery.k8s_wait
 options:
   version:

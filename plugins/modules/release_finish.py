@@ -19,7 +19,9 @@ description:
   - Nothing is removed before N canary pods are Ready, so capacity never drops; the app's release lock is released.
   - Idempotent - once finished, running it again reports C(changed=false).
 extends_documentation_fragment:
-  - progressive.delivery.release_module
+  - progressive.delivery.release_app
+  - progressive.delivery.release_lock
+  - progressive.delivery.k8s_auth
   - progressive.delivery.k8s_wait
 options:
   version:

@@ -23,7 +23,9 @@ description:
     behind, so whoever decides next is not held up by it; a release held by another live run is refused.
   - Idempotent - freezing with the same reason again, or thawing a release that is not frozen, changes nothing.
 extends_documentation_fragment:
-  - progressive.delivery.release_module
+  - progressive.delivery.release_app
+  - progressive.delivery.release_lock
+  - progressive.delivery.k8s_auth
 options:
   state:
     description: V(frozen) holds the release at its split, V(thawed) lets it move again.

@@ -21,7 +21,9 @@ description:
   - Changes nothing but, with O(take_lock), the release lock; in check mode it writes nothing.
 extends_documentation_fragment:
   - progressive.delivery.release_canary
-  - progressive.delivery.release_module
+  - progressive.delivery.release_app
+  - progressive.delivery.release_lock
+  - progressive.delivery.k8s_auth
 options:
   clusters:
     description:

@@ -23,7 +23,9 @@ description:
     the finished version rejected and deleted. Without I(version) a finished release is never undone.
   - Idempotent - when nothing is in progress it reports C(changed=false).
 extends_documentation_fragment:
-  - progressive.delivery.release_module
+  - progressive.delivery.release_app
+  - progressive.delivery.release_lock
+  - progressive.delivery.k8s_auth
   - progressive.delivery.k8s_wait
 options:
   version:

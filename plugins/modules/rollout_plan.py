@@ -25,7 +25,9 @@ description:
     (RV(table)). Refusals do not fail the module unless O(fail_on_refusal).
 extends_documentation_fragment:
   - progressive.delivery.release_canary
-  - progressive.delivery.release_module
+  - progressive.delivery.release_app
+  - progressive.delivery.release_lock
+  - progressive.delivery.k8s_auth
 options:
   version:
     description: The version the rollout would release.

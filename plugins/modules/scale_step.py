@@ -36,7 +36,9 @@ description:
     cluster.
 extends_documentation_fragment:
   - progressive.delivery.gate
-  - progressive.delivery.release_module
+  - progressive.delivery.release_app
+  - progressive.delivery.release_lock
+  - progressive.delivery.k8s_auth
   - progressive.delivery.k8s_wait
 options:
   version:
