@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from urllib.request import getproxies_environment, proxy_bypass_environment
 
 from ansible_collections.progressive.delivery.plugins.module_utils.gates.measurement import ProviderError
+from ansible_collections.progressive.delivery.plugins.module_utils.k8s.errors import exception_chain
 
 try:
     import urllib3
@@ -99,18 +100,8 @@ _CAUSES = (socket.timeout, ssl.SSLError, ConnectionRefusedError, socket.gaierror
 
 
 def _cause(exc):
-    """The standard-library error under urllib3's wrappers (reason, cause, context, args), or exc itself."""
-    seen, pending = set(), [exc]
-    while pending:
-        current = pending.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, _CAUSES):
-            return current
-        pending.extend(e for e in [getattr(current, "reason", None), current.__cause__, current.__context__]
-                       + list(current.args) if isinstance(e, BaseException))
-    return exc
+    """The standard-library error under urllib3's wrappers, or exc itself."""
+    return next((e for e in exception_chain(exc) if isinstance(e, _CAUSES)), exc)
 
 
 def _transport_failure(who, exc, timeout):

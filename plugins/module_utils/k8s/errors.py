@@ -167,8 +167,8 @@ def error_from_status(http_status, body, context, target, action):
         "%s: %s %s%s." % (head, code, reason or "Error", said), code, reason, info)
 
 
-def _exception_chain(exc):
-    """The exception, what it wraps (urllib3 MaxRetryError.reason, __cause__, __context__)."""
+def exception_chain(exc):
+    """The exception, what it wraps (urllib3 MaxRetryError.reason, __cause__, __context__, args)."""
     seen = []
     todo = [exc]
     while todo and len(seen) < 10:
@@ -188,7 +188,7 @@ _DNS_HINTS = ("name or service not known", "temporary failure in name resolution
 
 def error_from_exception(exc, context, host, target, action):
     """Map a transport failure (refused, DNS, TLS, timeout) to a K8sUnavailableError."""
-    chain = _exception_chain(exc)
+    chain = exception_chain(exc)
     text = " | ".join(str(e) for e in chain).lower()
     names = " ".join(type(e).__name__ for e in chain)
     head = "cannot %s %s: the API server %s of context '%s'" % (action, target, host, context)
