@@ -17,24 +17,15 @@ description:
   - Backends name a MultiClusterService (C(serviceName)) and one of its ports (C(servicePort), number or name), the
     Ingress backend shape GKE's MCI uses. Before anything is written, every backend is checked - a MultiClusterService
     that does not exist or a port it does not expose fails the task naming the field.
-  - The module owns the MCI C(spec) (replaced as a whole) and the annotations it lists (other annotations are kept).
+  - The module owns the MCI C(spec) (replaced as a whole) and the annotations it lists (other annotations are kept),
+    for example C(networking.gke.io/static-ip) or C(networking.gke.io/pre-shared-certs).
+  - The MultiClusterServices it sends to are in the MCI's I(namespace). I(state=absent) deletes the MCI and its load
+    balancer.
 extends_documentation_fragment:
+  - progressive.delivery.multicluster_object
   - progressive.delivery.k8s_auth
   - progressive.delivery.k8s_wait
 options:
-  name:
-    description: Name of the MultiClusterIngress.
-    type: str
-    required: true
-  namespace:
-    description: Namespace of the MultiClusterIngress and of the MultiClusterServices it sends to.
-    type: str
-    required: true
-  state:
-    description: C(present) creates or updates the MCI, C(absent) deletes it (and its load balancer).
-    type: str
-    choices: [present, absent]
-    default: present
   default_backend:
     description: Where requests no rule matches go (C(spec.template.spec.backend)).
     type: dict
@@ -55,11 +46,6 @@ options:
       - At least one of I(default_backend) and I(rules) is required with I(state=present).
     type: list
     elements: dict
-  annotations:
-    description:
-      - Annotations to set on the MCI, e.g. C(networking.gke.io/static-ip) or C(networking.gke.io/pre-shared-certs).
-        Others are left as they are.
-    type: dict
 notes:
   - Supports check mode (nothing is written) and diff mode (the managed part of the MCI before and after).
   - With I(wait=true) (default) the module waits until the MCI status has a VIP, a backend service for every
@@ -99,15 +85,8 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-operation:
-  description: What the module did (or would do in check mode), one of C(created), C(updated), C(deleted), C(none).
-  returned: always
-  type: str
-  sample: created
-result:
-  description: The MultiClusterIngress as the API server returned it (in check mode, as it would be written).
-  returned: always
-  type: dict
+extends_documentation_fragment:
+  - progressive.delivery.multicluster_result
 vip:
   description: The load balancer VIP from the MCI status (null until GKE assigned it, or without wait).
   returned: state=present
@@ -118,10 +97,6 @@ backends:
   returned: state=present
   type: list
   elements: str
-diff:
-  description: The managed part of the MCI before and after, in diff mode when something changed.
-  returned: changed and diff mode
-  type: dict
 """
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule

@@ -21,25 +21,16 @@ description:
   - Links are checked before anything is written, against I(known_clusters) when given, else against the ConfigMap
     C(kube-public/fleet-memberships) of the config cluster when it exists (fleetsim publishes it), else for their
     shape only (with a warning).
-  - The module owns the MCS C(spec) (replaced as a whole) and the annotations it lists (other annotations are kept).
+  - The module owns the MCS C(spec) (replaced as a whole) and the annotations it lists (other annotations are kept),
+    for example C(cloud.google.com/backend-config).
+  - I(name) is also the name MultiClusterIngress backends use. The derived Services are made in the MCS's
+    I(namespace) in each member cluster, which must exist there. I(state=absent) deletes the MCS and so its derived
+    Services.
 extends_documentation_fragment:
+  - progressive.delivery.multicluster_object
   - progressive.delivery.k8s_auth
   - progressive.delivery.k8s_wait
 options:
-  name:
-    description: Name of the MultiClusterService (also the name MultiClusterIngress backends use).
-    type: str
-    required: true
-  namespace:
-    description: Namespace of the MultiClusterService; the derived Services are made in the same namespace of each
-      member cluster, which must exist there.
-    type: str
-    required: true
-  state:
-    description: C(present) creates or updates the MCS, C(absent) deletes it (and so its derived Services).
-    type: str
-    choices: [present, absent]
-    default: present
   selector:
     description:
       - Pod labels the derived Services select, for example C(app=web), or C(app=web) and C(version=2) for a
@@ -79,9 +70,6 @@ options:
         C(kube-public/fleet-memberships) is used if it exists.
     type: list
     elements: str
-  annotations:
-    description: Annotations to set on the MCS, e.g. C(cloud.google.com/backend-config). Others are left as they are.
-    type: dict
 notes:
   - Supports check mode (nothing is written) and diff mode (the managed part of the MCS before and after).
   - With I(wait=true) (default) the module waits until the MCS status lists a derived Service in every selected
@@ -135,15 +123,8 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-operation:
-  description: What the module did (or would do in check mode), one of C(created), C(updated), C(deleted), C(none).
-  returned: always
-  type: str
-  sample: updated
-result:
-  description: The MultiClusterService as the API server returned it (in check mode, as it would be written).
-  returned: always
-  type: dict
+extends_documentation_fragment:
+  - progressive.delivery.multicluster_result
 derived_services:
   description: Where a derived Service exists, from the MCS status (link, cluster, derivedService).
   returned: state=present
@@ -151,10 +132,6 @@ derived_services:
   elements: dict
   sample: [{"link": "us-east1/shop-prod-us-east1", "cluster": "shop-prod-us-east1",
             "derivedService": "mci-web-svc-u6oahsztiypcpldk"}]
-diff:
-  description: The managed part of the MCS before and after, in diff mode when something changed.
-  returned: changed and diff mode
-  type: dict
 """
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule

@@ -15,27 +15,12 @@ description:
   - Ensures a C(multicluster.x-k8s.io/v1alpha1) ServiceExport exists for the Service of the same name and namespace,
     or is absent. This is the upstream Multi-Cluster Services API (KEP-1645) for fleets that are not on GKE
     MultiClusterService; the implementation then creates a ServiceImport in the other clusters of the clusterset.
-  - Run it against the member cluster that runs the Service.
+  - Run it against the member cluster that runs the Service. I(name) and I(namespace) are those of the Service it
+    exports; I(state=absent) stops exporting it.
 extends_documentation_fragment:
+  - progressive.delivery.multicluster_object
   - progressive.delivery.k8s_auth
   - progressive.delivery.k8s_wait
-options:
-  name:
-    description: Name of the ServiceExport, which is the name of the Service it exports.
-    type: str
-    required: true
-  namespace:
-    description: Namespace of the Service.
-    type: str
-    required: true
-  state:
-    description: C(present) exports the Service, C(absent) stops exporting it.
-    type: str
-    choices: [present, absent]
-    default: present
-  annotations:
-    description: Annotations to set on the ServiceExport. Others are left as they are.
-    type: dict
 notes:
   - Supports check mode (nothing is written) and diff mode.
   - With I(wait=true) (default) the module waits for the C(Ready) condition and fails at once when the export is
@@ -60,25 +45,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-operation:
-  description: What the module did (or would do in check mode), one of C(created), C(updated), C(deleted), C(none).
-  returned: always
-  type: str
-  sample: created
-result:
-  description: The ServiceExport as the API server returned it (in check mode, as it would be written).
-  returned: always
-  type: dict
+extends_documentation_fragment:
+  - progressive.delivery.multicluster_result
 conditions:
   description: The ServiceExport conditions (Valid, Ready, Conflict) after the run.
   returned: state=present
   type: list
   elements: dict
   sample: [{"type": "Ready", "status": "True", "reason": "Exported", "message": "imported in 2 other cluster(s)"}]
-diff:
-  description: The managed part of the ServiceExport before and after, in diff mode when something changed.
-  returned: changed and diff mode
-  type: dict
 """
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.core import K8sModule

@@ -110,6 +110,28 @@ def _invalid_causes(details):
     return "; ".join(p for p in parts if p)
 
 
+# HTTP status (and for 409 the reason) -> (error class, default reason, what happened and the fix). The text is
+# formatted with said (": " + the server's message, or nothing) and action (the verb attempted).
+_STATUS_ERRORS = {
+    401: (K8sUnauthorizedError, "Unauthorized",
+          "401 Unauthorized, the API server rejected the credentials{said}. Refresh the token or fix api_key, "
+          "client_cert/client_key or the user of this context in the kubeconfig."),
+    403: (K8sForbiddenError, "Forbidden",
+          "403 Forbidden{said}. Grant this identity RBAC permission to {action} it (check with 'kubectl auth "
+          "can-i'), or use a context that has it."),
+    404: (K8sNotFoundError, "NotFound",
+          "404 Not Found{said}. Check the name and namespace, and that the namespace and the resource type (CRD) "
+          "exist on this cluster."),
+    (409, "AlreadyExists"): (K8sAlreadyExistsError, "AlreadyExists",
+                             "409 AlreadyExists{said}. Update it with replace/patch instead, or delete it first."),
+    409: (K8sConflictError, "Conflict",
+          "409 Conflict{said}. Someone else changed it since it was read; re-read the object and apply the change "
+          "again."),
+    410: (K8sGoneError, "Expired",
+          "410 Gone{said}. The resourceVersion is too old; list again and restart the watch."),
+}
+
+
 def error_from_status(http_status, body, context, target, action):
     """Map an HTTP error response of the API server to a typed K8sApiError.
 
@@ -125,34 +147,11 @@ def error_from_status(http_status, body, context, target, action):
     said = (": " + server_msg) if server_msg else ""
     info = {"code": code, "reason": reason, "server_message": server_msg, "details": details}
 
-    if code == 401:
-        return K8sUnauthorizedError(
-            "%s: 401 Unauthorized, the API server rejected the credentials%s. Refresh the token or fix api_key, "
-            "client_cert/client_key or the user of this context in the kubeconfig." % (head, said),
-            code, reason or "Unauthorized", info)
-    if code == 403:
-        return K8sForbiddenError(
-            "%s: 403 Forbidden%s. Grant this identity RBAC permission to %s it "
-            "(check with 'kubectl auth can-i'), or use a context that has it." % (head, said, action),
-            code, reason or "Forbidden", info)
-    if code == 404:
-        return K8sNotFoundError(
-            "%s: 404 Not Found%s. Check the name and namespace, and that the namespace and the "
-            "resource type (CRD) exist on this cluster." % (head, said),
-            code, reason or "NotFound", info)
-    if code == 409 and reason == "AlreadyExists":
-        return K8sAlreadyExistsError(
-            "%s: 409 AlreadyExists%s. Update it with replace/patch instead, or delete it first." % (head, said),
-            code, reason, info)
-    if code == 409:
-        return K8sConflictError(
-            "%s: 409 Conflict%s. Someone else changed it since it was read; re-read the object and apply "
-            "the change again." % (head, said),
-            code, reason or "Conflict", info)
-    if code == 410:
-        return K8sGoneError(
-            "%s: 410 Gone%s. The resourceVersion is too old; list again and restart the watch." % (head, said),
-            code, reason or "Expired", info)
+    known = _STATUS_ERRORS.get((code, reason)) or _STATUS_ERRORS.get(code)
+    if known:
+        error_class, default_reason, text = known
+        return error_class("%s: %s" % (head, text.format(said=said, action=action)), code, reason or default_reason,
+                           info)
     if code == 422:
         causes = _invalid_causes(details)
         return K8sInvalidError(

@@ -43,9 +43,7 @@ def ensure_baseline(ctx, version=None, replicas=None):
     others = [d for d in view.baselines if discovery.name_of(d) != name]
     result = _plan(ctx, view, canary, stable, desired, existing, others)
     replace = result.pop("replace")
-    ctx.hold_lock()
-    if ctx.check_mode:
-        result["plan"] = result["actions"]
+    if not ctx.lock_or_plan(result):
         return result
     for other in others:
         ctx.delete("apps/v1", "Deployment", discovery.name_of(other))
@@ -151,9 +149,7 @@ def remove_baseline(ctx, version=None):
     if not found:
         result["msg"] = "app %s has no baseline; nothing to remove" % ctx.ref.app
         return result
-    ctx.hold_lock()
-    if ctx.check_mode:
-        result["plan"] = actions
+    if not ctx.lock_or_plan(result, actions):
         return result
     delete_baselines(ctx, view)
     if not view.canaries:

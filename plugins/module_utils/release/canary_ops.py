@@ -126,9 +126,7 @@ def ensure_canary(ctx, version, **options):
                                      existing_service)
     if request.check_permissions:
         require_release_permissions(ctx, request.create_service, request.extra_permissions)
-    ctx.hold_lock()
-    if ctx.check_mode:
-        result["plan"] = result["actions"]
+    if not ctx.lock_or_plan(result):
         result["targets"] = request.targets(total, st.ReleaseState.of(existing).completed_target or 0
                                             if existing is not None else 0)
         return result
@@ -358,9 +356,7 @@ def remove_canary(ctx, version=None):
     result = {"changed": True, "actions": actions, "app": ctx.ref.app, "version": view.version_of(canary),
               "diff": {"before": {"deployment": _template_view(canary), "services": service_names},
                        "after": {"deployment": None, "services": []}}}
-    ctx.hold_lock()
-    if ctx.check_mode:
-        result["plan"] = actions
+    if not ctx.lock_or_plan(result, actions):
         return result
     ctx.delete("apps/v1", "Deployment", canary["metadata"]["name"])
     for svc in service_names:

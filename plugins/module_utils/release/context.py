@@ -53,6 +53,16 @@ class ReleaseContext(object):
                                                    min_remaining=self.wait_timeout + LOCK_MARGIN_SECONDS)
         return self.lock_action
 
+    def lock_or_plan(self, result, plan=None):
+        """Before a release's writes: hold the app's lock and return True, or in check mode (nothing is written)
+        only verify the lock could be taken, put the writes in result["plan"] (its actions unless given) and
+        return False."""
+        self.hold_lock()
+        if self.check_mode:
+            result["plan"] = result["actions"] if plan is None else plan
+            return False
+        return True
+
     def release_lock(self):
         if not self.check_mode:
             lock.release(self.client, self.ref, self.lock_owner, run=self.lock_run)

@@ -39,9 +39,7 @@ def finish_release(ctx, version=None, keep_stable=False):
     service_names = canary_ops.canary_service_names(ctx, view.version_of(canary))
     retired_old = [d["metadata"]["name"] for d in view.retired]
     result = _plan(ctx, view, canary, stable, state, total, keep_stable, service_names, retired_old)
-    ctx.hold_lock()
-    if ctx.check_mode:
-        result["plan"] = result["actions"]
+    if not ctx.lock_or_plan(result):
         return result
     started = ctx.clock()
     canary = _canary_to_n(ctx, canary, state, total)

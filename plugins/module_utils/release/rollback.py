@@ -57,9 +57,7 @@ def rollback_release(ctx, version=None, reason=None, reject=True):
         total = replicas_of(remove)
     service_names = canary_ops.canary_service_names(ctx, view.version_of(remove))
     result = _plan(ctx, view, remove, restore, total, in_progress, reject, reason, service_names)
-    ctx.hold_lock()
-    if ctx.check_mode:
-        result["plan"] = result["actions"]
+    if not ctx.lock_or_plan(result):
         return result
     started = ctx.clock()
     restore = _restore(ctx, remove, restore, total, in_progress, reason)
@@ -93,10 +91,7 @@ def _nothing_to_roll_back(ctx, version, view):
     if view.baselines and view.canaries == []:
         # A baseline left by a killed run outlives no rollback: it only adds pods, so it goes at once.
         result.update({"changed": True, "actions": baseline.leftover_actions(view)})
-        ctx.hold_lock()
-        if ctx.check_mode:
-            result["plan"] = result["actions"]
-        else:
+        if ctx.lock_or_plan(result):
             baseline.delete_baselines(ctx, view)
             ctx.release_lock()
     return result
