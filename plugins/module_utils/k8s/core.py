@@ -12,9 +12,9 @@ from __future__ import annotations
 import copy
 import importlib.util
 import os
+import re
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.compat.version import LooseVersion
 
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.args import AUTH_ARG_SPEC, WAIT_ARG_SPEC
 from ansible_collections.progressive.delivery.plugins.module_utils.k8s.client import (
@@ -54,6 +54,14 @@ def installed_kubernetes_version():
         return distribution_version("kubernetes")
     except Exception:  # no metadata (e.g. a vendored copy): nothing to compare
         return None
+
+
+def release_numbers(version):
+    """The numeric release of a version string, to compare with a minimum: '31.0.0' -> (31, 0, 0), '32.0.0b1' ->
+    (32, 0, 0), None when it does not start with a number. (ansible.module_utils.compat.version would be 13 KB
+    more source for every module process to compile.)"""
+    found = re.match(r"\d+(?:\.\d+)*", version or "")
+    return tuple(int(number) for number in found.group().split(".")) if found else None
 
 
 class K8sModule(AnsibleModule):
@@ -96,9 +104,10 @@ class K8sModule(AnsibleModule):
 
     def _check_kubernetes_version(self):
         version = installed_kubernetes_version()
-        if version is None:
+        installed = release_numbers(version)
+        if installed is None:  # not known, or not a release number: nothing to compare
             return
-        if LooseVersion(version) < LooseVersion(MIN_KUBERNETES_VERSION):
+        if installed < release_numbers(MIN_KUBERNETES_VERSION):
             self.warn("kubernetes Python library %s is older than %s, the oldest version this collection is tested "
                       "with; upgrade it (pip install 'kubernetes>=%s')." % (version, MIN_KUBERNETES_VERSION,
                                                                             MIN_KUBERNETES_VERSION))

@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 import re
 import time
-
-from ansible.module_utils.six.moves.urllib.parse import urlparse
+from urllib.parse import urlparse
 
 from ansible_collections.progressive.delivery.plugins.module_utils.gates.conditions import Condition
 from ansible_collections.progressive.delivery.plugins.module_utils.gates.http_request import send

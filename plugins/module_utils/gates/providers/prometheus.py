@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-
-from ansible.module_utils.six.moves.urllib.parse import urlencode
+from urllib.parse import urlencode
 
 from ansible_collections.progressive.delivery.plugins.module_utils.gates.http_request import send
 from ansible_collections.progressive.delivery.plugins.module_utils.gates.measurement import (

@@ -96,9 +96,14 @@ def test_old_kubernetes_library_warns(capsys, monkeypatch):
     _run({}, capsys, lambda m: m.exit_json())
     assert len(warned) == 1 and "12.0.1 is older than 24.2.0" in warned[0]
     assert "pip install 'kubernetes>=24.2.0'" in warned[0]
-    monkeypatch.setattr(core, "installed_kubernetes_version", lambda: "37.0.2")
+    # Numbers, not strings, are compared: 9 is older than 24, 24.10 is newer than 24.2.
+    monkeypatch.setattr(core, "installed_kubernetes_version", lambda: "9.0.0")
     _run({}, capsys, lambda m: m.exit_json())
-    assert len(warned) == 1
+    assert len(warned) == 2 and "9.0.0 is older than 24.2.0" in warned[1]
+    for newer in ("37.0.2", "24.10.0", "32.0.0b1", "not-a-version"):
+        monkeypatch.setattr(core, "installed_kubernetes_version", lambda newer=newer: newer)
+        _run({}, capsys, lambda m: m.exit_json())
+    assert len(warned) == 2, warned
 
 
 def test_the_installed_version_is_read_from_the_dist_info_beside_the_package(tmp_path, monkeypatch):
