@@ -86,17 +86,18 @@ playbook() {  # playbook <log name> <ansible-playbook args...>
 canary_logs_pid=
 follow_canary_logs() {  # follow_canary_logs <file>
   local out="$1" ctx kc=(kubectl --kubeconfig "$state/kubeconfig")
-  for _ in $(seq 1 600); do
-    for ctx in services-dev-us-east1 services-dev-europe-west1 services-dev-asia-east1; do
-      if "${kc[@]}" --context "$ctx" -n shop wait --for=condition=Ready pod -l app=web,version=3 --timeout=1s \
-        >/dev/null 2>&1; then
-        echo "$ctx" >"$out.context"
-        "${kc[@]}" --context "$ctx" -n shop logs -f -l app=web,version=3 --prefix --tail=-1 --max-log-requests=20 >"$out" 2>&1
-        return 0
-      fi
-    done
-    sleep 0.5
-  done
+  # A watch per dev cluster, not a poll: the first wave may start in any of them, and a failing canary can be Ready
+  # and rolled back within two seconds (a poll missed it on a busy machine). The first cluster where a web 3 pod
+  # is Ready is the one followed; the other watches end when the fleet stops.
+  for ctx in services-dev-us-east1 services-dev-europe-west1 services-dev-asia-east1; do
+    "${kc[@]}" --context "$ctx" -n shop get pods -l app=web,version=3 --watch \
+      -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}{"\n"}' 2>/dev/null |
+      { grep -q -m1 True && echo "$ctx"; } &
+  done | {
+    read -r ctx || return 0
+    echo "$ctx" >"$out.context"
+    "${kc[@]}" --context "$ctx" -n shop logs -f -l app=web,version=3 --prefix --tail=-1 --max-log-requests=20 >"$out" 2>&1
+  }
 }
 
 step "starting fleetsim: 2 environment sets x 3 environments x 3 regions, and Prometheus"
@@ -168,7 +169,7 @@ PY
 step "the failed canary's logs"
 # The rollback deleted web 3's pods, and their logs with them (as on any cluster): the demo followed
 # them with this command while version 3 ran.
-kill "$canary_logs_pid" 2>/dev/null || true  # still polling only if web 3 never ran anywhere
+kill "$canary_logs_pid" 2>/dev/null || true  # still waiting only if web 3 never ran anywhere
 wait "$canary_logs_pid" 2>/dev/null || true
 canary_context=$(cat "$state/web-3-canary.log.context" 2>/dev/null || echo services-dev-us-east1)
 echo "  while a canary runs:  kubectl --kubeconfig ${state#"$root"/}/kubeconfig --context $canary_context -n shop \\"
