@@ -51,7 +51,7 @@ core_pin="ansible-core"
 # ansible-core 2.20+ needs Python 3.12+; on 3.11 hold to 2.19 (and the ansible release that goes with it).
 if [ "$pyver" = "3.11" ]; then core_pin="ansible-core>=2.19,<2.20"; extra="ansible>=12,<13"; else extra="ansible"; fi
 # --no-compile: the ansible package holds ~100 collections; byte-compiling all of them at install time took
-# minutes of a fresh clone's `make test`. Python compiles what is imported on first use instead.
+# minutes of a fresh clone's `make test`.
 .venv/bin/python -m pip install --quiet --no-compile -r requirements-dev.txt "$core_pin" "$extra" -e tools/fleetsim
 # ...but everything else is byte-compiled now: where PYTHONDONTWRITEBYTECODE is set (CI images often set it) Python
 # never writes what it compiles, and every process - each ansible-playbook run and fork, each module process, each

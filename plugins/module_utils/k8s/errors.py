@@ -147,7 +147,9 @@ def error_from_status(http_status, body, context, target, action):
     said = (": " + server_msg) if server_msg else ""
     info = {"code": code, "reason": reason, "server_message": server_msg, "details": details}
 
-    known = _STATUS_ERRORS.get((code, reason)) or _STATUS_ERRORS.get(code)
+    # A malformed Status can carry any JSON as its code or reason: only an int and a string are looked up.
+    known = (_STATUS_ERRORS.get((code, reason)) or _STATUS_ERRORS.get(code)
+             if isinstance(code, int) and isinstance(reason, str) else None)
     if known:
         error_class, default_reason, text = known
         return error_class("%s: %s" % (head, text.format(said=said, action=action)), code, reason or default_reason,

@@ -83,6 +83,13 @@ def test_non_json_error_body_is_still_one_line():
     assert "Bad Gateway" in err.message
 
 
+def test_a_malformed_status_is_still_an_error_and_one_line():
+    # A proxy or a broken server can answer any JSON: a list as the code, an object as the reason.
+    err = error_from_status(404, b'{"kind": "Status", "code": [404], "reason": {"why": "?"}}', "prod-eu", TARGET, "get")
+    assert type(err).__name__ == "K8sApiError"
+    _assert_one_line(err)
+
+
 def _free_port():
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
